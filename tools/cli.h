@@ -1,0 +1,40 @@
+/* Shared pieces of the hvtrace command line. */
+#ifndef HVT_TOOLS_CLI_H
+#define HVT_TOOLS_CLI_H
+
+#include <stdio.h>
+
+#include "hvtrace/hvtrace.h"
+
+/* Exit statuses shared by every subcommand (see `hvtrace --help`). */
+#define HVT_EXIT_USAGE 64   /* bad command line (sysexits EX_USAGE) */
+#define HVT_EXIT_NOINPUT 66 /* an input file cannot be opened or read */
+#define HVT_EXIT_SOFTWARE 70 /* an internal error (EX_SOFTWARE) */
+
+struct hvt_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+int hvt_cmd_record(int argc, char **argv);
+int hvt_cmd_info(int argc, char **argv);
+int hvt_cmd_check(int argc, char **argv);
+int hvt_cmd_dump(int argc, char **argv);
+
+/* Prints "hvtrace: <fmt>\n" to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Opens a trace, printing why not. 0, or the exit status to return. */
+int cli_open_trace(const char *path, hvt_reader **out);
+/* One line describing ev (no newline). */
+void cli_print_event(FILE *f, const hvt_event *ev);
+/* "1.234567 s", "850 ns", "3.1 us": human time. */
+const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns);
+/* "12.3 KiB" */
+const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes);
+/* Parses a decimal or 0x number; 0 on success. */
+int cli_parse_u64(const char *s, uint64_t *out);
+/* True for -h/--help. */
+int cli_is_help(const char *arg);
+
+#endif

@@ -1,0 +1,258 @@
+/* hvtrace record [OPTIONS] [GUEST]: record a guest on the built-in VMM. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "record_session.h"
+
+#define DEFAULT_OUT "hvtrace.hvt"
+#define DEFAULT_UNTIL_FAILURE_RUNS 100
+#define MAX_IMAGE_BYTES (256u << 20)
+
+static void usage(FILE *f)
+{
+	fputs("usage: hvtrace record [OPTIONS] [GUEST]\n\n"
+	      "Runs GUEST (an ELF64 or flat x86-64 image built against docs/guest-abi.md;\n"
+	      "default: the embedded demo guest) on hvtrace's own VMM over KVM and records\n"
+	      "every exit with its handling time, every value a device hands the guest\n"
+	      "(port and MMIO reads, clock, entropy, console input), every interrupt and\n"
+	      "where it landed, timer events and exec-time samples, plus the guest image,\n"
+	      "CPUID and configuration, so the trace alone can be replayed. The guest's\n"
+	      "console goes to stdout; hvtrace's messages to stderr.\n\n"
+	      "  -o, --output FILE       trace file (default " DEFAULT_OUT ")\n"
+	      "      --vcpus N           vCPUs, 1..64 (default 1); one stream each\n"
+	      "      --mem SIZE          guest memory, e.g. 16M, 1G (default 16M)\n"
+	      "      --timeout SEC       stop the guest after SEC seconds (decimals allowed)\n"
+	      "      --until-failure[=MAX]\n"
+	      "                          record again until the guest exits nonzero or ends\n"
+	      "                          abnormally (at most MAX runs, default 100); keep\n"
+	      "                          only that failing trace\n"
+	      "      --level N           zstd level, 1..19, or -1 to store (default 1)\n"
+	      "  -q, --quiet             no summary line\n\n"
+	      "Ctrl-C or SIGTERM stops the guest and leaves a complete trace.\n\n"
+	      "Exit status: the guest's exit code when it powered off; 124 on --timeout;\n"
+	      "130 when interrupted; 125 when the guest crashed (triple fault) or was\n"
+	      "stopped for hammering unmapped I/O; 65 for a bad guest image; 66 when the\n"
+	      "image cannot be read; 69 when KVM is unavailable; 70 on an internal error;\n"
+	      "64 for a bad command line. With --until-failure: the failing run's status,\n"
+	      "or 0 when every run passed (then no trace is kept).\n", f);
+}
+
+struct cli_record {
+	struct record_opts ro;
+	unsigned until_failure; /* 0: record once */
+	int help;
+};
+
+/* "16M", "1G", "65536": bytes. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+	if (errno || end == s || *s == '-')
+		return -1;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (*end || v > (UINT64_MAX >> shift))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_seconds(const char *s, uint64_t *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v > 0) || v > 1e9)
+		return -1;
+	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+static int bad_value(const char *opt, const char *val)
+{
+	cli_err("record: bad value for --%s: '%s'", opt, val);
+	return HVT_EXIT_USAGE;
+}
+
+static int apply_option(struct cli_record *c, int opt, const char *arg)
+{
+	uint64_t v;
+	switch (opt) {
+	case 'o': c->ro.out_path = arg; return 0;
+	case 'q': c->ro.quiet = 1; return 0;
+	case 'h': c->help = 1; return 0;
+	case 'c':
+		if (cli_parse_u64(arg, &v) || v < 1 || v > 64)
+			return bad_value("vcpus", arg);
+		c->ro.vcpus = (unsigned)v;
+		return 0;
+	case 'm':
+		return parse_size(arg, &c->ro.mem_bytes) ? bad_value("mem", arg) : 0;
+	case 't':
+		return parse_seconds(arg, &c->ro.timeout_ns) ? bad_value("timeout", arg) : 0;
+	case 'u':
+		if (arg && (cli_parse_u64(arg, &v) || v < 1 || v > 1000000))
+			return bad_value("until-failure", arg);
+		c->until_failure = arg ? (unsigned)v : DEFAULT_UNTIL_FAILURE_RUNS;
+		return 0;
+	case 'l': {
+		char *end;
+		long l = strtol(arg, &end, 10);
+		if (*end || end == arg || l < -1 || l > 19 || l == 0)
+			return bad_value("level", arg);
+		c->ro.zstd_level = (int)l;
+		return 0;
+	}
+	}
+	usage(stderr);
+	return HVT_EXIT_USAGE;
+}
+
+static int parse(int argc, char **argv, struct cli_record *c)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"vcpus", required_argument, NULL, 'c'},
+		{"mem", required_argument, NULL, 'm'}, {"timeout", required_argument, NULL, 't'},
+		{"until-failure", optional_argument, NULL, 'u'}, {"level", required_argument, NULL, 'l'},
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
+	int opt, rc;
+	memset(c, 0, sizeof(*c));
+	c->ro.out_path = DEFAULT_OUT;
+	c->ro.vcpus = 1;
+	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1)
+		if ((rc = apply_option(c, opt, optarg)) != 0)
+			return rc;
+	if (c->help)
+		return 0;
+	if (optind > 0 && strcmp(argv[optind - 1], "--") == 0 && optind < argc) {
+		cli_err("record: recording an unmodified VMM (record -- COMMAND) is not implemented yet");
+		return HVT_EXIT_USAGE;
+	}
+	if (argc - optind > 1) {
+		cli_err("record: one guest image at most (got %d arguments)", argc - optind);
+		return HVT_EXIT_USAGE;
+	}
+	c->ro.image_path = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+static int load_image(const char *path, uint8_t **out, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = 0;
+	if (!f) {
+		cli_err("%s: %s", path, strerror(errno));
+		return HVT_EXIT_NOINPUT;
+	}
+	for (;;) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 65536;
+			uint8_t *nb = cap > MAX_IMAGE_BYTES + 1 ? NULL : realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f) || n > MAX_IMAGE_BYTES || n == cap;
+	fclose(f);
+	if (bad) {
+		cli_err("%s: %s", path, n >= MAX_IMAGE_BYTES ? "larger than the 256 MiB image limit" : "read error");
+		free(buf);
+		return n >= MAX_IMAGE_BYTES ? 65 : HVT_EXIT_NOINPUT;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = strlen("hvtrace") + 1;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	strcpy(s, "hvtrace");
+	for (int i = 0; i < argc; i++) {
+		strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* A run that exited 0 passes; anything else is the failure we wait for. */
+static int until_failure(struct cli_record *c)
+{
+	char tmp[4096];
+	struct record_result res;
+	snprintf(tmp, sizeof(tmp), "%s.attempt", c->ro.out_path);
+	struct record_opts ro = c->ro;
+	ro.out_path = tmp;
+	ro.quiet = 1;
+	for (unsigned run = 1; run <= c->until_failure; run++) {
+		record_session_run(&ro, &res);
+		if (res.end_reason < 0 || res.status == 0) {
+			unlink(tmp);
+			if (res.end_reason < 0)
+				return res.status; /* could not record at all */
+			if (!c->ro.quiet)
+				fprintf(stderr, "hvtrace: run %u/%u passed\n", run, c->until_failure);
+			continue;
+		}
+		if (rename(tmp, c->ro.out_path) != 0) {
+			cli_err("%s: %s", c->ro.out_path, strerror(errno));
+			return HVT_EXIT_SOFTWARE;
+		}
+		fprintf(stderr, "hvtrace: run %u failed (exit status %d, %s) after %u passing runs; "
+				"trace kept in %s\n", run, res.status,
+			hvt_end_reason_name((unsigned)res.end_reason), run - 1, c->ro.out_path);
+		return res.status;
+	}
+	fprintf(stderr, "hvtrace: no failure in %u runs; no trace kept\n", c->until_failure);
+	return 0;
+}
+
+int hvt_cmd_record(int argc, char **argv)
+{
+	struct cli_record c;
+	int rc = parse(argc, argv, &c);
+	if (rc || c.help) {
+		if (c.help)
+			usage(stdout);
+		return rc;
+	}
+	uint8_t *image = NULL;
+	if (c.ro.image_path && (rc = load_image(c.ro.image_path, &image, &c.ro.image_len_bytes)) != 0)
+		return rc;
+	c.ro.image = image;
+	char *cmdline = join_args(argc, argv);
+	c.ro.command_line = cmdline ? cmdline : "hvtrace record";
+	if (c.until_failure) {
+		rc = until_failure(&c);
+	} else {
+		struct record_result res;
+		record_session_run(&c.ro, &res);
+		rc = res.status;
+	}
+	free(cmdline);
+	free(image);
+	return rc;
+}

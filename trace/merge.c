@@ -1,0 +1,184 @@
+/* Merged iteration over all streams in time order (ties: lower stream id
+ * first; within a stream, sequence order), and seeking. Each stream keeps one
+ * cursor; the event last returned stays valid until the next call, so a
+ * stream is advanced lazily, at the start of the following call. */
+#include <stdio.h>
+#include <string.h>
+
+#include "reader_impl.h"
+
+static int stream_fail(hvt_reader *r, const struct hvt_stream_state *s)
+{
+	snprintf(r->msg, sizeof(r->msg), "%s", s->cur->msg);
+	r->err_offset = s->cur->err_offset;
+	return -1;
+}
+
+/* Moves s to its next event: 1 when it has one, 0 at its end, or an error. */
+static int advance(hvt_reader *r, struct hvt_stream_state *s)
+{
+	const hvt_event *ev;
+	s->has_head = 0;
+	if (!s->cur) {
+		int err = hvt_chunk_cursor_create(r, &s->cur);
+		if (err)
+			return err;
+	}
+	for (;;) {
+		int rc = hvt_chunk_cursor_next(s->cur, &ev);
+		if (rc == 1)
+			return s->has_head = 1;
+		if (rc < 0) {
+			stream_fail(r, s);
+			return rc;
+		}
+		if (s->next_chunk == s->nchunks)
+			return 0;
+		rc = hvt_chunk_cursor_load(s->cur, s->chunk_ids[s->next_chunk++]);
+		if (rc < 0) {
+			stream_fail(r, s);
+			return rc;
+		}
+	}
+}
+
+static int start(hvt_reader *r)
+{
+	for (uint32_t i = 0; i < r->nstreams; i++) {
+		int rc = advance(r, &r->streams[i]);
+		if (rc < 0)
+			return rc;
+	}
+	r->started = 1;
+	r->pending = NULL;
+	return 0;
+}
+
+int hvt_reader_next(hvt_reader *r, const hvt_event **ev)
+{
+	int rc = 0;
+	if (!r->started)
+		rc = start(r);
+	else if (r->pending)
+		rc = advance(r, r->pending);
+	r->pending = NULL;
+	if (rc < 0)
+		return rc;
+	struct hvt_stream_state *best = NULL;
+	for (uint32_t i = 0; i < r->nstreams; i++) {
+		struct hvt_stream_state *s = &r->streams[i];
+		if (s->has_head && (!best || s->cur->ev.time_ns < best->cur->ev.time_ns))
+			best = s;
+	}
+	if (!best)
+		return 0;
+	r->pending = best;
+	*ev = &best->cur->ev;
+	return 1;
+}
+
+static void reset_stream(struct hvt_stream_state *s, size_t next_chunk)
+{
+	s->next_chunk = next_chunk;
+	s->has_head = 0;
+	if (s->cur)
+		s->cur->chunk = NULL;
+}
+
+int hvt_reader_rewind(hvt_reader *r)
+{
+	for (uint32_t i = 0; i < r->nstreams; i++)
+		reset_stream(&r->streams[i], 0);
+	r->started = 0;
+	r->pending = NULL;
+	return 0;
+}
+
+/* First chunk of s whose last time is >= t (binary search). */
+static size_t chunk_at_time(const hvt_reader *r, const struct hvt_stream_state *s, uint64_t t)
+{
+	size_t lo = 0, hi = s->nchunks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->chunks[s->chunk_ids[mid]].h.last_time_ns < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Positions s at its first event with time > t, or time == t when
+ * include_equal. Returns 0 or an error. */
+static int seek_stream_time(hvt_reader *r, struct hvt_stream_state *s, uint64_t t, int include_equal)
+{
+	reset_stream(s, chunk_at_time(r, s, t));
+	int rc;
+	while ((rc = advance(r, s)) == 1) {
+		uint64_t et = s->cur->ev.time_ns;
+		if (et > t || (et == t && include_equal))
+			return 0;
+	}
+	return rc;
+}
+
+int hvt_reader_seek_time(hvt_reader *r, uint64_t time_ns)
+{
+	for (uint32_t i = 0; i < r->nstreams; i++) {
+		int rc = seek_stream_time(r, &r->streams[i], time_ns, 1);
+		if (rc < 0)
+			return rc;
+	}
+	r->started = 1;
+	r->pending = NULL;
+	return 0;
+}
+
+/* Chunk of s holding seq (binary search), or s->nchunks. */
+static size_t chunk_of_seq(const hvt_reader *r, const struct hvt_stream_state *s, uint64_t seq)
+{
+	size_t lo = 0, hi = s->nchunks;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->chunks[s->chunk_ids[mid]].h.last_seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int seek_stream_seq(hvt_reader *r, struct hvt_stream_state *s, uint64_t seq)
+{
+	size_t ci = chunk_of_seq(r, s, seq);
+	if (ci == s->nchunks)
+		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "stream %u has no event %llu", s->id,
+				       (unsigned long long)seq);
+	reset_stream(s, ci);
+	int rc;
+	while ((rc = advance(r, s)) == 1)
+		if (s->cur->ev.seq == seq)
+			return 0;
+	return rc < 0 ? rc : HVT_E_NOT_FOUND;
+}
+
+int hvt_reader_seek_seq(hvt_reader *r, uint32_t stream, uint64_t seq)
+{
+	struct hvt_stream_state *target = NULL;
+	for (uint32_t i = 0; i < r->nstreams; i++)
+		if (r->streams[i].id == stream)
+			target = &r->streams[i];
+	if (!target)
+		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "no stream %u", stream);
+	int rc = seek_stream_seq(r, target, seq);
+	uint64_t t = rc ? 0 : target->cur->ev.time_ns;
+	for (uint32_t i = 0; i < r->nstreams && !rc; i++) {
+		struct hvt_stream_state *s = &r->streams[i];
+		/* Lower ids win ties, so they resume after t; higher ids at t. */
+		if (s != target)
+			rc = seek_stream_time(r, s, t, s->id > stream);
+	}
+	r->started = !rc;
+	r->pending = NULL;
+	return rc;
+}

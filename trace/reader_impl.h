@@ -1,0 +1,105 @@
+/* Reader internals shared by the files of trace/ that implement it. */
+#ifndef HVT_TRACE_READER_IMPL_H
+#define HVT_TRACE_READER_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zstd.h>
+
+#include "codec.h"
+#include "hvtrace/hvtrace.h"
+#include "layout.h"
+#include "source.h"
+
+#define HVT_MSG_BYTES 320
+
+/* A chunk as the index knows it. */
+struct hvt_chunk_rec {
+	uint64_t offset;
+	struct hvt_chunk_header h;
+};
+
+/* Buffers to read one chunk's payload into; one per thread. */
+struct hvt_payload_buf {
+	ZSTD_DCtx *dctx;
+	uint8_t *stored;
+	size_t stored_cap;
+	uint8_t *raw;
+	size_t raw_cap;
+};
+
+struct hvt_chunk_cursor {
+	hvt_reader *r;
+	struct hvt_payload_buf pb;
+	const struct hvt_chunk_rec *chunk; /* NULL until loaded */
+	const uint8_t *p;                  /* next event */
+	const uint8_t *end;
+	uint32_t decoded;                  /* events returned from this chunk */
+	struct hvt_codec_state codec;
+	hvt_event ev;
+	char msg[HVT_MSG_BYTES];
+	uint64_t err_offset;
+};
+
+struct hvt_stream_state {
+	uint32_t id;
+	uint64_t *chunk_ids;  /* indexes into reader->chunks, in sequence order */
+	size_t nchunks;
+	size_t cap;
+	uint64_t events;
+	hvt_chunk_cursor *cur;
+	size_t next_chunk;    /* position in chunk_ids of the next chunk to load */
+	int has_head;         /* cur->ev is this stream's next event */
+};
+
+struct hvt_meta_kv {
+	char *key;
+	char *value;          /* NUL-terminated copy */
+	size_t len;
+};
+
+struct hvt_blob {
+	char *name;
+	uint8_t *data;
+	size_t len;
+};
+
+struct hvt_reader {
+	struct hvt_source src;
+	struct hvt_file_header fh;
+	struct hvt_chunk_rec *chunks; /* all chunks but the index, in file order */
+	size_t nchunks;
+	size_t chunks_cap;
+	struct hvt_stream_state *streams; /* sorted by id */
+	uint32_t nstreams;
+	struct hvt_meta_kv *meta;
+	size_t nmeta;
+	struct hvt_blob *blobs;       /* loaded on first request */
+	size_t nblobs;
+	struct hvt_trace_info info;
+	struct hvt_payload_buf pb;    /* for metadata and blobs */
+	int started;                  /* merged iteration has begun */
+	struct hvt_stream_state *pending; /* stream whose head was returned last */
+	char msg[HVT_MSG_BYTES];
+	uint64_t err_offset;
+};
+
+/* Records a failure for hvt_reader_error and returns err. */
+int hvt_reader_fail(hvt_reader *r, int err, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Builds r->chunks and the truncation facts: from the footer when it is
+ * there and sound, otherwise by walking the chunk headers. */
+int hvt_reader_build_index(hvt_reader *r);
+int hvt_reader_add_chunk(hvt_reader *r, uint64_t offset, const struct hvt_chunk_header *h);
+
+/* Reads the chunk at rec, checks header (against rec) and payload checksum,
+ * decompresses; *raw points into pb. Errors name the offset in msg. */
+int hvt_payload_load(const struct hvt_source *src, struct hvt_payload_buf *pb,
+		     const struct hvt_chunk_rec *rec, const uint8_t **raw, char *msg, size_t msg_len);
+void hvt_payload_free(struct hvt_payload_buf *pb);
+
+int hvt_reader_load_meta(hvt_reader *r);
+int hvt_reader_group_streams(hvt_reader *r);
+
+#endif

@@ -2,6 +2,7 @@
  * {"bench": ..., "metric": ..., "value": ..., "unit": ...}. */
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,59 @@ static void bench_reader(const char *path, uint64_t n)
 	emit("reader_merged", "events_per_s", (double)n / ((double)wall / 1e9), "events/s");
 }
 
+struct par_ctx {
+	hvt_reader *r;
+	_Atomic uint64_t next_chunk;
+	_Atomic uint64_t events;
+};
+
+static void *par_worker(void *arg)
+{
+	struct par_ctx *pc = arg;
+	hvt_chunk_cursor *c;
+	const hvt_event *ev;
+	struct hvt_chunk_info ci;
+	uint64_t n = 0, i, sum = 0;
+	if (hvt_chunk_cursor_create(pc->r, &c) != 0)
+		return NULL;
+	while ((i = atomic_fetch_add(&pc->next_chunk, 1)) < hvt_reader_chunk_count(pc->r)) {
+		if (hvt_reader_chunk_info(pc->r, i, &ci) != 0 || ci.type != HVT_CHUNK_EVENTS ||
+		    hvt_chunk_cursor_load(c, i) != 0)
+			continue;
+		while (hvt_chunk_cursor_next(c, &ev) == 1) {
+			sum += ev->duration_ns;
+			n++;
+		}
+	}
+	hvt_chunk_cursor_free(c);
+	atomic_fetch_add(&pc->events, sum ? n : 0);
+	return NULL;
+}
+
+/* Chunks decoded by several threads with one cursor each: how stats reads. */
+static void bench_parallel(const char *path, uint64_t n, int threads)
+{
+	struct par_ctx pc = {0};
+	pthread_t t[8];
+	if (hvt_reader_open(&pc.r, path, NULL) != 0)
+		exit(70);
+	uint64_t t0 = now();
+	for (int i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, par_worker, &pc);
+	for (int i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	uint64_t wall = now() - t0;
+	hvt_reader_close(pc.r);
+	if (atomic_load(&pc.events) != n) {
+		fprintf(stderr, "hvt-bench: parallel decode read %llu of %llu events\n",
+			(unsigned long long)atomic_load(&pc.events), (unsigned long long)n);
+		exit(70);
+	}
+	char metric[64];
+	snprintf(metric, sizeof(metric), "events_per_s_%d_threads", threads);
+	emit("reader_chunks_parallel", metric, (double)n / ((double)wall / 1e9), "events/s");
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t n = 2000000;
@@ -164,6 +218,8 @@ int main(int argc, char **argv)
 	bench_encode("repetitive", rep, evs, n);
 	free(evs);
 	bench_reader(mixed, n);
+	bench_parallel(mixed, n, 1);
+	bench_parallel(mixed, n, 2);
 	unlink(hot);
 	unlink(mixed);
 	unlink(rep);

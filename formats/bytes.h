@@ -79,6 +79,18 @@ static inline int hvt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_
 	return -1;
 }
 
+/* hvt_get_varint with the one-byte case inline: most fields are small. */
+static inline int hvt_get_varint_fast(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+	if (p < end && *p < 0x80) {
+		*out = *p;
+		*pp = p + 1;
+		return 0;
+	}
+	return hvt_get_varint(pp, end, out);
+}
+
 static inline uint64_t hvt_zigzag(int64_t v)
 {
 	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);

@@ -130,13 +130,13 @@ int hvt_event_kind_valid(unsigned type, unsigned kind)
 	return type >= 1 && type <= HVT_EV_TYPE_MAX && kind <= max_kind(type);
 }
 
-/* A zigzag delta from base that must not be zero (zero would be absent). */
-static int get_delta(const uint8_t **pp, const uint8_t *end, uint64_t base, uint64_t *out)
+/* A zigzag delta applied to *field in place; zero would have been absent. */
+static int get_delta(const uint8_t **pp, const uint8_t *end, uint64_t *field)
 {
 	uint64_t v;
-	if (hvt_get_varint(pp, end, &v) != 0 || v == 0)
+	if (hvt_get_varint_fast(pp, end, &v) != 0 || v == 0)
 		return -1;
-	*out = base + (uint64_t)hvt_unzigzag(v);
+	*field += (uint64_t)hvt_unzigzag(v);
 	return 0;
 }
 
@@ -144,125 +144,163 @@ static int get_delta(const uint8_t **pp, const uint8_t *end, uint64_t base, uint
 static int get_changed(const uint8_t **pp, const uint8_t *end, uint64_t max, uint64_t base,
 		       uint64_t *out)
 {
-	return hvt_get_varint(pp, end, out) != 0 || *out > max || *out == base ? -1 : 0;
+	return hvt_get_varint_fast(pp, end, out) != 0 || *out > max || *out == base ? -1 : 0;
 }
 
-static const char *decode_timing(struct hvt_codec_state *s, uint32_t m, const uint8_t **pp,
-				 const uint8_t *end, hvt_event *ev)
+/* What a decode has read so far that does not live in a slot. */
+struct decoded {
+	uint64_t time_ns;
+	uint64_t duration_ns;
+	uint64_t run_ns;
+	uint32_t regs_hash;
+};
+
+static const char *decode_timing(const struct hvt_codec_state *s, uint32_t m, const uint8_t **pp,
+				 const uint8_t *end, struct decoded *d)
 {
-	uint64_t v = 0;
+	uint64_t v;
+	d->time_ns = s->time_ns;
+	d->duration_ns = 0;
+	d->regs_hash = 0;
 	if (m & HVT_F_TIME) {
-		if (hvt_get_varint(pp, end, &v) != 0 || v == 0)
+		if (hvt_get_varint_fast(pp, end, &v) != 0 || v == 0)
 			return "bad time delta";
 		if (v > UINT64_MAX - s->time_ns)
 			return "time overflows 64 bits";
+		d->time_ns += v;
 	}
-	ev->time_ns = s->time_ns + v;
-	if ((m & HVT_F_DURATION) && (hvt_get_varint(pp, end, &ev->duration_ns) != 0 || !ev->duration_ns))
+	if ((m & HVT_F_DURATION) && (hvt_get_varint_fast(pp, end, &d->duration_ns) != 0 || !d->duration_ns))
 		return "bad duration";
 	if (m & HVT_F_REGS_HASH) {
 		if (end - *pp < 4)
 			return "regs hash cut short";
-		ev->regs_hash = hvt_get_le32(*pp);
+		d->regs_hash = hvt_get_le32(*pp);
 		*pp += 4;
-		if (!ev->regs_hash)
+		if (!d->regs_hash)
 			return "regs hash present but zero";
 	}
 	return NULL;
 }
 
-static const char *decode_slot_fields(const struct hvt_codec_state *s, const struct hvt_slot *sl,
-				      uint32_t m, const uint8_t **pp, const uint8_t *end, hvt_event *ev)
+/* The delta-coded fields, applied to the slot in place. */
+static const char *decode_deltas(struct hvt_slot *sl, uint32_t m, const uint8_t **pp,
+				 const uint8_t *end, struct decoded *d)
 {
-	uint64_t run_pred = predicted_run(s, ev->type, ev->time_ns), v;
-	ev->pc = sl->pc;
-	ev->value = sl->value;
-	ev->run_ns = run_pred;
-	ev->addr = sl->addr;
-	if ((m & HVT_F_PC) && get_delta(pp, end, sl->pc, &ev->pc))
+	if ((m & HVT_F_PC) && get_delta(pp, end, &sl->pc))
 		return "bad pc";
-	if ((m & HVT_F_VALUE) && get_delta(pp, end, sl->value, &ev->value))
+	if ((m & HVT_F_VALUE) && get_delta(pp, end, &sl->value))
 		return "bad value";
-	if ((m & HVT_F_RUN) && get_delta(pp, end, run_pred, &ev->run_ns))
+	if ((m & HVT_F_RUN) && get_delta(pp, end, &d->run_ns))
 		return "bad run time";
-	if ((m & HVT_F_ADDR) && get_delta(pp, end, sl->addr, &ev->addr))
+	if ((m & HVT_F_ADDR) && get_delta(pp, end, &sl->addr))
 		return "bad addr";
-	ev->size = sl->size;
-	ev->count = sl->count;
-	ev->raw_reason = sl->raw_reason;
-	ev->flags = sl->flags;
+	return NULL;
+}
+
+/* The rarely changing fields, each replacing the slot's when present. */
+static const char *decode_changes(struct hvt_slot *sl, uint32_t m, const uint8_t **pp,
+				  const uint8_t *end)
+{
+	uint64_t v;
 	if (m & HVT_F_SIZE) {
 		if (get_changed(pp, end, UINT32_MAX, sl->size, &v))
 			return "bad size";
-		ev->size = (uint32_t)v;
+		sl->size = (uint32_t)v;
 	}
 	if (m & HVT_F_COUNT) {
 		if (get_changed(pp, end, UINT32_MAX, sl->count, &v))
 			return "bad count";
-		ev->count = (uint32_t)v;
+		sl->count = (uint32_t)v;
 	}
 	if (m & HVT_F_RAW_REASON) {
 		if (get_changed(pp, end, UINT32_MAX, sl->raw_reason, &v))
 			return "bad raw reason";
-		ev->raw_reason = (uint32_t)v;
+		sl->raw_reason = (uint32_t)v;
 	}
 	if (m & HVT_F_FLAGS) {
 		if (get_changed(pp, end, UINT16_MAX, sl->flags, &v))
 			return "bad flags";
-		ev->flags = (uint16_t)v;
+		sl->flags = (uint16_t)v;
 	}
+	if ((m & HVT_F_SYNDROME) && get_changed(pp, end, UINT64_MAX, sl->syndrome, &sl->syndrome))
+		return "bad syndrome";
+	if ((m & HVT_F_FAULT_VA) && get_changed(pp, end, UINT64_MAX, sl->fault_va, &sl->fault_va))
+		return "bad fault address";
 	return NULL;
 }
 
-static const char *decode_rest(const struct hvt_slot *sl, uint32_t m, const uint8_t **pp,
-			       const uint8_t *end, hvt_event *ev)
+static const char *decode_data(uint32_t m, const uint8_t **pp, const uint8_t *end, hvt_event *ev)
 {
+	uint64_t len;
+	ev->data = NULL;
+	ev->data_len = 0;
+	if (!(m & HVT_F_DATA))
+		return NULL;
+	if (hvt_get_varint_fast(pp, end, &len) != 0 || len == 0 || len > HVT_MAX_EVENT_DATA)
+		return "bad data length";
+	if ((uint64_t)(end - *pp) < len)
+		return "data runs past the chunk";
+	ev->data = *pp;
+	ev->data_len = (uint32_t)len;
+	*pp += len;
+	return NULL;
+}
+
+/* Writes every field of ev but stream, seq and data, and moves the state on. */
+static void finish(struct hvt_codec_state *s, const struct hvt_slot *sl, const struct decoded *d,
+		   unsigned type, unsigned kind, hvt_event *ev)
+{
+	ev->type = (uint8_t)type;
+	ev->kind = (uint8_t)kind;
+	ev->flags = sl->flags;
+	ev->time_ns = d->time_ns;
+	ev->pc = sl->pc;
+	ev->addr = sl->addr;
+	ev->value = sl->value;
+	ev->duration_ns = d->duration_ns;
+	ev->run_ns = d->run_ns;
+	ev->size = sl->size;
+	ev->count = sl->count;
+	ev->raw_reason = sl->raw_reason;
+	ev->regs_hash = d->regs_hash;
 	ev->syndrome = sl->syndrome;
 	ev->fault_va = sl->fault_va;
-	if ((m & HVT_F_SYNDROME) && get_changed(pp, end, UINT64_MAX, sl->syndrome, &ev->syndrome))
-		return "bad syndrome";
-	if ((m & HVT_F_FAULT_VA) && get_changed(pp, end, UINT64_MAX, sl->fault_va, &ev->fault_va))
-		return "bad fault address";
-	if (m & HVT_F_DATA) {
-		uint64_t len;
-		if (hvt_get_varint(pp, end, &len) != 0 || len == 0 || len > HVT_MAX_EVENT_DATA)
-			return "bad data length";
-		if ((uint64_t)(end - *pp) < len)
-			return "data runs past the chunk";
-		ev->data = *pp;
-		ev->data_len = (uint32_t)len;
-		*pp += len;
+	s->time_ns = d->time_ns;
+	if (type == HVT_EV_EXIT) {
+		s->entry_ns = d->time_ns + d->duration_ns; /* wraps alike on both sides */
+		s->have_entry = 1;
 	}
-	return NULL;
 }
 
 int hvt_event_decode(struct hvt_codec_state *s, const uint8_t **pp, const uint8_t *end,
 		     hvt_event *ev, const char **why)
 {
 	const uint8_t *p = *pp;
+	struct decoded d;
 	uint64_t m;
-	memset(ev, 0, sizeof(*ev));
 	if (p >= end) {
 		*why = "event cut short";
 		return HVT_E_BAD_EVENT;
 	}
-	ev->type = *p & 15;
-	ev->kind = *p++ >> 4;
-	if (!hvt_event_kind_valid(ev->type, ev->kind))
-		*why = ev->type < 1 || ev->type > HVT_EV_TYPE_MAX ? "unknown event type"
-								   : "kind out of range for the event type";
-	else if (hvt_get_varint(&p, end, &m) != 0 || m > HVT_F_ALL)
+	unsigned type = *p & 15, kind = *p++ >> 4;
+	struct hvt_slot *sl = NULL;
+	if (!hvt_event_kind_valid(type, kind))
+		*why = type < 1 || type > HVT_EV_TYPE_MAX ? "unknown event type"
+							  : "kind out of range for the event type";
+	else if (hvt_get_varint_fast(&p, end, &m) != 0 || m > HVT_F_ALL)
 		*why = "bad field mask";
-	else {
-		struct hvt_slot *sl = slot_of(s, ev->type, ev->kind);
-		if (!(*why = decode_timing(s, (uint32_t)m, &p, end, ev)) &&
-		    !(*why = decode_slot_fields(s, sl, (uint32_t)m, &p, end, ev)))
-			*why = decode_rest(sl, (uint32_t)m, &p, end, ev);
-		if (!*why)
-			note_event(s, sl, ev);
+	else if (!(*why = decode_timing(s, (uint32_t)m, &p, end, &d))) {
+		/* A failed decode leaves the slot half updated; the chunk is
+		 * abandoned then (cursor.c), so that never matters. */
+		sl = slot_of(s, type, kind);
+		d.run_ns = predicted_run(s, type, d.time_ns);
+		if (!(*why = decode_deltas(sl, (uint32_t)m, &p, end, &d)) &&
+		    !(*why = decode_changes(sl, (uint32_t)m, &p, end)))
+			*why = decode_data((uint32_t)m, &p, end, ev);
 	}
 	if (*why)
 		return HVT_E_BAD_EVENT;
+	finish(s, sl, &d, type, kind, ev);
 	*pp = p;
 	return 0;
 }

@@ -19,6 +19,23 @@ int hvt_scratch_init(struct hvt_scratch *s)
 	return s->cctx ? 0 : HVT_E_NOMEM;
 }
 
+int hvt_scratch_prepare(struct hvt_scratch *s, uint32_t chunk_raw_bytes, int level)
+{
+	size_t raw_cap = chunk_raw_bytes + 2u * HVT_MAX_EVENT_DATA;
+	s->cap_bytes = ZSTD_compressBound(raw_cap);
+	s->buf = malloc(s->cap_bytes);
+	uint8_t *zeros = calloc(1, raw_cap);
+	int err = s->buf && zeros ? 0 : HVT_E_NOMEM;
+	if (!err) {
+		memset(s->buf, 0, s->cap_bytes);
+		/* One compression now allocates and touches zstd's workspace. */
+		if (level > 0)
+			ZSTD_compressCCtx(s->cctx, s->buf, s->cap_bytes, zeros, raw_cap, level);
+	}
+	free(zeros);
+	return err;
+}
+
 void hvt_scratch_free(struct hvt_scratch *s)
 {
 	ZSTD_freeCCtx(s->cctx);

@@ -73,7 +73,8 @@ static int parse_meta(hvt_reader *r, const struct hvt_chunk_rec *c, const uint8_
 		*total += klen + vlen;
 		if (*total > HVT_MAX_META_BYTES)
 			return hvt_reader_fail(r, HVT_E_BAD_LENGTH, c->offset,
-					       "metadata exceeds %u bytes", HVT_MAX_META_BYTES);
+					       "metadata chunk at offset %llu: metadata exceeds %u bytes",
+					       (unsigned long long)c->offset, HVT_MAX_META_BYTES);
 		int err = add_meta(r, k, klen, v, vlen);
 		if (err)
 			return err;
@@ -147,7 +148,8 @@ static int load_blob(hvt_reader *r, const char *name, struct hvt_blob *b)
 		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "no blob named '%s'", name);
 	if (have != b->len)
 		return hvt_reader_fail(r, HVT_E_TRUNCATED, r->info.valid_bytes,
-				       "blob '%s' has %zu of its %zu bytes", name, have, b->len);
+				       "blob '%s' has %zu of its %zu bytes: the rest is lost at offset %llu",
+				       name, have, b->len, (unsigned long long)r->info.valid_bytes);
 	return 0;
 }
 

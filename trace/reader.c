@@ -51,14 +51,15 @@ static int read_file_header(hvt_reader *r)
 {
 	uint8_t buf[HVT_FILE_HEADER_BYTES];
 	if (r->src.size_bytes < HVT_FILE_HEADER_BYTES)
-		return hvt_reader_fail(r, r->src.size_bytes ? HVT_E_TRUNCATED : HVT_E_BAD_MAGIC, 0,
-				       "file is %llu bytes, shorter than the %u-byte file header",
+		return hvt_reader_fail(r, r->src.size_bytes ? HVT_E_TRUNCATED : HVT_E_BAD_MAGIC,
+				       r->src.size_bytes,
+				       "file ends at offset %llu, inside the %u-byte file header",
 				       (unsigned long long)r->src.size_bytes, HVT_FILE_HEADER_BYTES);
 	int err = hvt_source_read(&r->src, 0, buf, sizeof(buf));
 	if (!err)
 		err = hvt_file_header_decode(buf, &r->fh);
 	if (err == HVT_E_BAD_VERSION)
-		return hvt_reader_fail(r, err, 8, "format version %u.%u; this build reads %u.x",
+		return hvt_reader_fail(r, err, 8, "file header at offset 8: format version %u.%u; this build reads %u.x",
 				       r->fh.version_major, r->fh.version_minor, HVT_FORMAT_MAJOR);
 	if (err)
 		return hvt_reader_fail(r, err, 0, "file header at offset 0: %s", hvt_strerror(err));

@@ -13,6 +13,9 @@ int hvt_ring_init(struct hvt_ring *r, uint64_t cap_bytes)
 	r->buf = aligned_alloc(64, cap_bytes);
 	if (!r->buf)
 		return HVT_E_NOMEM;
+	/* Touch every page now: first-touch faults cost microseconds under
+	 * nested virtualization and would otherwise land on the vCPU thread. */
+	memset(r->buf, 0, cap_bytes);
 	r->cap_bytes = cap_bytes;
 	atomic_init(&r->head, 0);
 	atomic_init(&r->tail, 0);

@@ -62,8 +62,9 @@ static int check_tail_after_index(hvt_reader *r, uint64_t off, uint64_t index_of
 	}
 	if (left > HVT_TRAILER_BYTES)
 		return hvt_reader_fail(r, HVT_E_BAD_LENGTH, off + HVT_TRAILER_BYTES,
-				       "%llu unexpected bytes after the trailer",
-				       (unsigned long long)(left - HVT_TRAILER_BYTES));
+				       "%llu unexpected bytes after the trailer, at offset %llu",
+				       (unsigned long long)(left - HVT_TRAILER_BYTES),
+				       (unsigned long long)(off + HVT_TRAILER_BYTES));
 	int rc = hvt_source_read(&r->src, off, tb, sizeof(tb));
 	if (!rc)
 		rc = hvt_trailer_decode(tb, &t);
@@ -155,8 +156,8 @@ static int footer_entries(hvt_reader *r, const struct hvt_chunk_rec *idx, const 
 	}
 	if (expect != idx->offset)
 		return hvt_reader_fail(r, HVT_E_BAD_INDEX, idx->offset,
-				       "footer index ends at %llu, not at the index chunk",
-				       (unsigned long long)expect);
+				       "index chunk at offset %llu: entries end at %llu, not at the index",
+				       (unsigned long long)idx->offset, (unsigned long long)expect);
 	return 0;
 }
 
@@ -175,10 +176,14 @@ static int read_footer(hvt_reader *r)
 	if (!rc)
 		rc = hvt_trailer_decode(tb, &t);
 	if (rc <= 0)
-		return rc < 0 ? hvt_reader_fail(r, rc, size - HVT_TRAILER_BYTES, "trailer checksum mismatch") : 0;
+		return rc < 0 ? hvt_reader_fail(r, rc, size - HVT_TRAILER_BYTES,
+						"trailer at offset %llu: checksum mismatch",
+						(unsigned long long)(size - HVT_TRAILER_BYTES)) : 0;
 	uint64_t end = size - HVT_TRAILER_BYTES;
 	if (t.index_offset < HVT_FILE_HEADER_BYTES || t.index_offset > end - HVT_CHUNK_HEADER_BYTES)
-		return hvt_reader_fail(r, HVT_E_BAD_INDEX, end, "trailer points outside the file");
+		return hvt_reader_fail(r, HVT_E_BAD_INDEX, end,
+				       "trailer at offset %llu: index offset %llu is outside the file",
+				       (unsigned long long)end, (unsigned long long)t.index_offset);
 	idx.offset = t.index_offset;
 	rc = hvt_source_read(&r->src, idx.offset, hb, sizeof(hb));
 	if (!rc)

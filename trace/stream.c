@@ -25,6 +25,11 @@ int hvt_writer_open_stream(hvt_writer *w, uint32_t stream_id, hvt_stream **out)
 		free(s);
 		s = NULL;
 	}
+	if (!err && (err = hvt_chunk_builder_prepare(&s->chunk, w->opts.chunk_raw_bytes)) != 0) {
+		hvt_ring_destroy(&s->ring);
+		free(s);
+		s = NULL;
+	}
 	if (!err) {
 		s->w = w;
 		s->id = stream_id;
@@ -93,8 +98,15 @@ int hvt_stream_append(hvt_stream *s, const hvt_event *ev)
 	s->last_time_ns = copy.time_ns;
 	uint64_t used = hvt_ring_put(&s->ring, s->head, &copy, rec_bytes);
 	s->head = atomic_load_explicit(&s->ring.head, memory_order_relaxed);
-	/* Past half full, make sure the background thread is draining. */
-	if (used > s->ring.cap_bytes / 2 && !atomic_load_explicit(&s->w->kicked, memory_order_relaxed))
-		hvt_writer_wake(s->w);
+	/* Past half full, make sure the background thread is draining. used
+	 * counts from the cached tail, which may be stale: look again before
+	 * paying for a wake-up, or every append would pay for one. */
+	if (used > s->ring.cap_bytes / 2) {
+		s->ring.tail_cached = atomic_load_explicit(&s->ring.tail, memory_order_acquire);
+		used = s->head - s->ring.tail_cached;
+		if (used > s->ring.cap_bytes / 2 &&
+		    !atomic_load_explicit(&s->w->kicked, memory_order_relaxed))
+			hvt_writer_wake(s->w);
+	}
 	return 0;
 }

@@ -81,6 +81,7 @@ int hvt_reader_group_streams(hvt_reader *r)
 			return err;
 		s->events += c->h.events;
 	}
-	qsort(r->streams, r->nstreams, sizeof(*r->streams), cmp_stream);
+	if (r->nstreams > 1) /* streams is NULL when there are none */
+		qsort(r->streams, r->nstreams, sizeof(*r->streams), cmp_stream);
 	return 0;
 }

@@ -141,6 +141,8 @@ int hvt_writer_create(hvt_writer **out, const char *path, const struct hvt_write
 	if (!err && (w->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
 		err = hvt_writer_fail(w, HVT_E_IO, "%s: %s", path, strerror(errno));
 	if (!err)
+		err = hvt_scratch_prepare(&w->bg_scratch, w->opts.chunk_raw_bytes, w->opts.zstd_level);
+	if (!err)
 		err = write_file_header(w);
 	if (!err && pthread_create(&w->thread, NULL, hvt_writer_thread_main, w) != 0)
 		err = HVT_E_NOMEM;
@@ -193,7 +195,8 @@ static int put_blob_part(hvt_writer *w, const char *name, size_t name_len, const
 	n += name_len;
 	n += hvt_put_varint(raw + n, total);
 	n += hvt_put_varint(raw + n, off);
-	memcpy(raw + n, data + off, part_len);
+	if (part_len) /* an empty blob may come with data == NULL */
+		memcpy(raw + n, data + off, part_len);
 	struct hvt_chunk_header h = {.type = HVT_CHUNK_BLOB, .stream = HVT_STREAM_META};
 	return hvt_writer_emit_chunk(w, &w->api_scratch, &h, raw, n + part_len);
 }

@@ -100,6 +100,9 @@ int hvt_writer_fail(struct hvt_writer *w, int err, const char *fmt, ...)
 
 void *hvt_writer_thread_main(void *arg);
 void hvt_writer_wake(struct hvt_writer *w);
+int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes);
 void hvt_chunk_builder_free(struct hvt_chunk_builder *c);
+/* Sizes s for chunks of chunk_raw_bytes and warms zstd's workspace. */
+int hvt_scratch_prepare(struct hvt_scratch *s, uint32_t chunk_raw_bytes, int level);
 
 #endif

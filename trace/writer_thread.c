@@ -16,6 +16,19 @@ void hvt_writer_wake(struct hvt_writer *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
+/* Room for a full chunk plus one maximal event, touched now: growing it
+ * later would fault fresh pages in while a guest runs (see hvt_ring_init). */
+int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes)
+{
+	hvt_event big = {.data_len = HVT_MAX_EVENT_DATA};
+	c->raw_cap = chunk_raw_bytes + hvt_event_encoded_max(&big);
+	c->raw = malloc(c->raw_cap);
+	if (!c->raw)
+		return HVT_E_NOMEM;
+	memset(c->raw, 0, c->raw_cap);
+	return 0;
+}
+
 void hvt_chunk_builder_free(struct hvt_chunk_builder *c)
 {
 	free(c->raw);

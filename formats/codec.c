@@ -130,6 +130,16 @@ int hvt_event_kind_valid(unsigned type, unsigned kind)
 	return type >= 1 && type <= HVT_EV_TYPE_MAX && kind <= max_kind(type);
 }
 
+/* Bit k of kinds_ok[type] is set when kind k is valid for type: one load
+ * checks an event's tag (it must agree with max_kind above). */
+static const uint16_t kinds_ok[16] = {
+	[HVT_EV_EXIT] = (1u << (HVT_EXIT_KIND_MAX + 1)) - 1,
+	[HVT_EV_INTERRUPT] = (1u << (HVT_IRQ_ASYNC + 1)) - 1,
+	[HVT_EV_TIMER] = (1u << (HVT_TIMER_CANCEL + 1)) - 1,
+	[HVT_EV_MEM_WRITE] = 1, [HVT_EV_CONSOLE_IN] = 1, [HVT_EV_EXEC_TIME] = 1, [HVT_EV_MARKER] = 1,
+	[HVT_EV_END] = (1u << (HVT_END_REASON_MAX + 1)) - 1,
+};
+
 /* A zigzag delta applied to *field in place; zero would have been absent. */
 static int get_delta(const uint8_t **pp, const uint8_t *end, uint64_t *field)
 {
@@ -284,7 +294,7 @@ int hvt_event_decode(struct hvt_codec_state *s, const uint8_t **pp, const uint8_
 	}
 	unsigned type = *p & 15, kind = *p++ >> 4;
 	struct hvt_slot *sl = NULL;
-	if (!hvt_event_kind_valid(type, kind))
+	if (!((kinds_ok[type] >> kind) & 1))
 		*why = type < 1 || type > HVT_EV_TYPE_MAX ? "unknown event type"
 							  : "kind out of range for the event type";
 	else if (hvt_get_varint_fast(&p, end, &m) != 0 || m > HVT_F_ALL)

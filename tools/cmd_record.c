@@ -32,6 +32,9 @@ static void usage(FILE *f)
 	      "                          record again until the guest exits nonzero or ends\n"
 	      "                          abnormally (at most MAX runs, default 100); keep\n"
 	      "                          only that failing trace\n"
+	      "      --format FMT        guest image format: elf, flat or auto (default auto:\n"
+	      "                          ELF when the file starts with the ELF magic, else flat;\n"
+	      "                          a file that looks like text is refused unless flat)\n"
 	      "      --level N           zstd level, 1..19, or -1 to store (default 1)\n"
 	      "  -q, --quiet             no summary line\n\n"
 	      "Ctrl-C or SIGTERM stops the guest and leaves a complete trace.\n\n"
@@ -45,6 +48,7 @@ static void usage(FILE *f)
 
 struct cli_record {
 	struct record_opts ro;
+	const char *format;     /* "auto", "elf" or "flat" */
 	unsigned until_failure; /* 0: record once */
 	int help;
 };
@@ -107,6 +111,11 @@ static int apply_option(struct cli_record *c, int opt, const char *arg)
 			return bad_value("until-failure", arg);
 		c->until_failure = arg ? (unsigned)v : DEFAULT_UNTIL_FAILURE_RUNS;
 		return 0;
+	case 'f':
+		if (strcmp(arg, "auto") && strcmp(arg, "elf") && strcmp(arg, "flat"))
+			return bad_value("format", arg);
+		c->format = arg;
+		return 0;
 	case 'l': {
 		char *end;
 		long l = strtol(arg, &end, 10);
@@ -126,10 +135,12 @@ static int parse(int argc, char **argv, struct cli_record *c)
 		{"output", required_argument, NULL, 'o'}, {"vcpus", required_argument, NULL, 'c'},
 		{"mem", required_argument, NULL, 'm'}, {"timeout", required_argument, NULL, 't'},
 		{"until-failure", optional_argument, NULL, 'u'}, {"level", required_argument, NULL, 'l'},
+		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int opt, rc;
 	memset(c, 0, sizeof(*c));
 	c->ro.out_path = DEFAULT_OUT;
+	c->format = "auto";
 	c->ro.vcpus = 1;
 	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1)
 		if ((rc = apply_option(c, opt, optarg)) != 0)
@@ -179,6 +190,31 @@ static int load_image(const char *path, uint8_t **out, size_t *len)
 	}
 	*out = buf;
 	*len = n;
+	return 0;
+}
+
+/* With auto-detection, a non-ELF file that reads as text (a script, a
+ * config file given by mistake) is refused rather than run as machine code. */
+static int looks_like_text(const uint8_t *img, size_t len)
+{
+	size_t n = len < 512 ? len : 512;
+	if (n >= 2 && img[0] == '#' && img[1] == '!')
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		if (img[i] != '\n' && img[i] != '\t' && img[i] != '\r' && (img[i] < 0x20 || img[i] > 0x7e))
+			return 0;
+	return n > 0;
+}
+
+static int check_format(struct cli_record *c, const uint8_t *img, size_t len)
+{
+	int is_elf = len >= 4 && memcmp(img, "\x7f" "ELF", 4) == 0;
+	c->ro.image_format = !strcmp(c->format, "elf") ? 1 : !strcmp(c->format, "flat") ? 2 : 0;
+	if (!strcmp(c->format, "auto") && !is_elf && looks_like_text(img, len)) {
+		cli_err("%s: looks like text, not a guest image (use --format flat to run it anyway)",
+			c->ro.image_path);
+		return 65;
+	}
 	return 0;
 }
 
@@ -242,6 +278,10 @@ int hvt_cmd_record(int argc, char **argv)
 	uint8_t *image = NULL;
 	if (c.ro.image_path && (rc = load_image(c.ro.image_path, &image, &c.ro.image_len_bytes)) != 0)
 		return rc;
+	if (image && (rc = check_format(&c, image, c.ro.image_len_bytes)) != 0) {
+		free(image);
+		return rc;
+	}
 	c.ro.image = image;
 	char *cmdline = join_args(argc, argv);
 	c.ro.command_line = cmdline ? cmdline : "hvtrace record";

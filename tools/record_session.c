@@ -132,7 +132,8 @@ static int create_vm(const struct record_opts *o, struct sink_ctx *sc, hvt_vm **
 {
 	char msg[256] = "";
 	hvt_vm_config cfg = {
-		.image = o->image, .image_len_bytes = o->image_len_bytes, .mem_bytes = o->mem_bytes,
+		.image = o->image, .image_len_bytes = o->image_len_bytes, .image_format = o->image_format,
+		.mem_bytes = o->mem_bytes,
 		.vcpus = o->vcpus, .timeout_ns = o->timeout_ns, .sink = sink, .sink_ctx = sc,
 		.console_out_fd = 1,
 	};

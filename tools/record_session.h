@@ -10,6 +10,7 @@ struct record_opts {
 	const char *image_path;     /* NULL: the embedded demo guest */
 	const uint8_t *image;       /* loaded image bytes (NULL for the demo) */
 	size_t image_len_bytes;
+	int image_format;           /* 0 auto, 1 ELF, 2 flat (enum hvt_image_format) */
 	unsigned vcpus;
 	uint64_t mem_bytes;
 	uint64_t timeout_ns;

@@ -1,0 +1,128 @@
+/* hvtrace core: the vCPU backend interface.
+ *
+ * Shaped on Hypervisor.framework's hv_vcpu_run(): a vCPU runs on its owning
+ * thread until the next exit, which comes back as a portable description;
+ * any thread may force an exit (kick); a pending interrupt is offered before
+ * a run; cumulative guest execution time, registers, hardware breakpoints and
+ * single step are available for replay.
+ *
+ * This header must stay free of <linux/kvm.h> and of any OS header beyond the
+ * C library: an HVF backend (core/hvf/) implements the same table and the run
+ * loop (core/vcpu_loop.c) does not change. Only core/kvm/ includes KVM's ABI.
+ *
+ * Threading: every hvt_vcpu_* op except kick must be called by the thread that
+ * runs the vCPU. kick may be called from any thread and from a signal handler.
+ */
+#ifndef HVT_CORE_BACKEND_H
+#define HVT_CORE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hvtrace/event.h"
+
+typedef struct hvt_backend_vm hvt_backend_vm; /* one VM: memory and CPUID */
+typedef struct hvt_backend_vcpu hvt_backend_vcpu;
+
+/* One guest-physical RAM region backed by host memory the caller owns. */
+typedef struct hvt_mem_region {
+	uint64_t guest_pa;  /* first guest physical address, page aligned */
+	uint64_t len_bytes; /* length, page multiple */
+	void *host;         /* host mapping of the region, len_bytes long */
+} hvt_mem_region;
+
+/* Largest data one exit carries inline: string I/O moves count * size bytes
+ * through the backend's buffer (KVM: one page). */
+#define HVT_EXIT_MAX_DATA 4096u
+
+/* A portable description of one exit, filled by run(). */
+typedef struct hvt_exit {
+	uint8_t kind;         /* enum hvt_exit_kind */
+	uint8_t is_write;     /* PIO/MMIO: 1 = guest wrote, 0 = guest reads */
+	uint8_t regs_valid;   /* regs holds the register file at the exit */
+	uint8_t irq_ready;    /* the guest can take an interrupt right now */
+	uint32_t raw_reason;  /* backend's own exit code (KVM_EXIT_*) */
+	uint64_t addr;        /* port number or guest physical address */
+	uint32_t size;        /* access size in bytes (1, 2, 4, 8) */
+	uint32_t count;       /* string I/O repetitions, 1 otherwise */
+	uint64_t value;       /* write: first element's data, zero-extended */
+	const uint8_t *data;  /* write: count * size bytes; borrowed until next run */
+	uint64_t run_ns;      /* host time spent inside the run call */
+	int err;              /* errno when the run call itself failed, else 0 */
+	uint64_t detail[4];   /* INTERNAL_ERROR/FAIL_ENTRY/SYSTEM_EVENT raw words */
+	uint64_t regs[HVT_X86_NREGS]; /* register file in event.h order when regs_valid */
+} hvt_exit;
+
+/* Portable register file: x86-64 uses the first HVT_X86_NREGS entries in the
+ * event.h order, arm64 the first HVT_ARM64_NREGS. */
+typedef struct hvt_regs {
+	uint32_t nregs;                /* HVT_X86_NREGS or HVT_ARM64_NREGS */
+	uint64_t r[HVT_ARM64_NREGS];   /* values; unused tail is zero */
+} hvt_regs;
+
+enum hvt_x86_reg {
+	HVT_X86_RAX, HVT_X86_RBX, HVT_X86_RCX, HVT_X86_RDX, HVT_X86_RSI,
+	HVT_X86_RDI, HVT_X86_RSP, HVT_X86_RBP, HVT_X86_R8, HVT_X86_R9,
+	HVT_X86_R10, HVT_X86_R11, HVT_X86_R12, HVT_X86_R13, HVT_X86_R14,
+	HVT_X86_R15, HVT_X86_RIP, HVT_X86_RFLAGS
+};
+
+/* Hardware debug state: up to four execution breakpoints plus single step. */
+#define HVT_MAX_HW_BREAKPOINTS 4u
+typedef struct hvt_debug {
+	uint64_t bp_gva[HVT_MAX_HW_BREAKPOINTS]; /* guest virtual address (DR0-DR3) */
+	uint8_t bp_enabled_mask;                 /* bit i enables bp_gva[i] */
+	uint8_t single_step;                     /* 1 = trap after each instruction */
+} hvt_debug;
+
+/* Result of offering an interrupt: injected at the next entry, or the guest
+ * cannot take it now and the backend asked for an IRQ_WINDOW exit. */
+enum hvt_irq_offer { HVT_IRQ_DEFERRED = 0, HVT_IRQ_INJECTED = 1 };
+
+/* The ops table. Every int-returning op returns 0 (or a documented positive
+ * value) or a negative HVT_E_*; msg/msg_len, where present, receive a one-line
+ * explanation. */
+typedef struct hvt_backend_ops {
+	const char *name; /* HVT_BACKEND_KVM, HVT_BACKEND_HVF */
+
+	/* Create a VM over the given RAM regions (the first must start at 0).
+	 * For the hvtrace boot state of docs/guest-abi.md an x86 backend writes
+	 * its GDT and page tables into RAM at [HVT_GUEST_GDT_PA,
+	 * HVT_GUEST_BOOT_END_PA). */
+	int (*vm_create)(const hvt_mem_region *regions, unsigned n_regions,
+			 hvt_backend_vm **out, char *msg, size_t msg_len);
+	void (*vm_free)(hvt_backend_vm *vm); /* accepts NULL */
+	/* The fixed CPUID table (x86) in the portable layout: entries of six
+	 * u32 LE {function, index, eax, ebx, ecx, edx}. Borrowed from vm. */
+	int (*vm_cpuid)(hvt_backend_vm *vm, const uint8_t **bytes, size_t *len_bytes);
+
+	/* Create vCPU `index` in the boot state; entry registers are set by
+	 * the caller with set_regs. */
+	int (*vcpu_create)(hvt_backend_vm *vm, unsigned index,
+			   hvt_backend_vcpu **out, char *msg, size_t msg_len);
+	void (*vcpu_free)(hvt_backend_vcpu *vcpu); /* accepts NULL */
+
+	/* Run until the next exit (owning thread only). Returns 0 with *ex
+	 * filled, also for a failed run call (ex->err set, kind KICK if it was
+	 * interrupted); a negative HVT_E_* only for misuse. */
+	int (*vcpu_run)(hvt_backend_vcpu *vcpu, hvt_exit *ex);
+	/* Hand the data of the last read exit to the guest (count * size
+	 * bytes); takes effect at the next run. */
+	int (*vcpu_complete_read)(hvt_backend_vcpu *vcpu, const void *data, size_t len_bytes);
+	/* Force an exit, or make the next run return at once. Any thread;
+	 * async-signal-safe. */
+	void (*vcpu_kick)(hvt_backend_vcpu *vcpu);
+	/* Offer interrupt `vector` before the next run: returns HVT_IRQ_INJECTED
+	 * if it will be delivered at the next entry, HVT_IRQ_DEFERRED if the
+	 * guest is not interruptible (retry after the IRQ_WINDOW exit). */
+	int (*vcpu_offer_irq)(hvt_backend_vcpu *vcpu, uint8_t vector);
+	/* Cumulative guest execution time in ns. */
+	int (*vcpu_exec_time)(hvt_backend_vcpu *vcpu, uint64_t *ns);
+	int (*vcpu_get_regs)(hvt_backend_vcpu *vcpu, hvt_regs *regs);
+	int (*vcpu_set_regs)(hvt_backend_vcpu *vcpu, const hvt_regs *regs);
+	int (*vcpu_set_debug)(hvt_backend_vcpu *vcpu, const hvt_debug *dbg);
+} hvt_backend_ops;
+
+/* The KVM backend (Linux x86-64 only; NULL elsewhere). */
+const hvt_backend_ops *hvt_backend_kvm(void);
+
+#endif

@@ -1,0 +1,102 @@
+/* hvtrace core: VM and per-vCPU state shared by vm.c, vm_run.c,
+ * vcpu_loop.c, vcpu_events.c and the devices. Not for tools/ or replay/. */
+#ifndef HVT_CORE_VM_INTERNAL_H
+#define HVT_CORE_VM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "backend.h"
+#include "devices.h"
+#include "host_inputs.h"
+#include "vmm.h"
+
+/* Side events per exit. The run loop adds at most 3 itself (timer fire,
+ * interrupt, exec-time sample); devices get the rest (hvt_aux_push_dev). */
+#define HVT_AUX_MAX 16u
+#define HVT_AUX_LOOP_RESERVE 3u
+#define HVT_AUX_DATA_BYTES 144u /* 18 registers, or console input */
+#define HVT_NO_STOP (-1)
+
+/* An event waiting for the EXIT it follows to be committed. */
+typedef struct hvt_aux_event {
+	hvt_event ev;
+	uint8_t data[HVT_AUX_DATA_BYTES];
+} hvt_aux_event;
+
+struct hvt_vcpu_ctx {
+	hvt_vm *vm;
+	unsigned index;
+	hvt_backend_vcpu *bv;
+	pthread_t thread;
+	int thread_started;
+	int wake_rd, wake_wr;        /* self-pipe: wakes a halted vCPU */
+	atomic_int in_run;           /* 1 around KVM_RUN: the timer must kick */
+	atomic_int done;             /* the thread has emitted END: never kick it again */
+	hvt_timer timer;
+	uint64_t seq;                /* next event's seq */
+	int pending_vector;          /* interrupt not yet injected; -1 = none */
+	uint8_t last_kind;           /* kind of the exit being handled */
+	unsigned bad_streak;         /* unmapped accesses in a row */
+	uint64_t last_sample_ns;     /* last EXEC_TIME sample, host ns */
+	uint64_t last_sample_exec_ns;/* its value: cumulative guest ns */
+	uint64_t n_samples;          /* EXEC_TIME events so far */
+	uint64_t exits;
+	hvt_event cur;               /* the EXIT being handled; committed at next entry */
+	int cur_pending;
+	uint64_t cur_exit_ns;        /* host ns of the current exit */
+	uint8_t cur_data[HVT_EXIT_MAX_DATA]; /* string-I/O data for cur */
+	uint64_t last_pc;
+	hvt_aux_event aux[HVT_AUX_MAX];
+	unsigned n_aux;
+	char end_msg[160];
+};
+
+struct hvt_vm {
+	hvt_vm_config cfg;
+	const hvt_backend_ops *ops;
+	hvt_backend_vm *bvm;
+	uint8_t *ram;
+	uint64_t mem_bytes;
+	hvt_load_info load;
+	const uint8_t *image;
+	size_t image_len_bytes;
+	hvt_record_inputs own_inputs; /* used when cfg.inputs is NULL */
+	const hvt_host_inputs *in;
+	hvt_serial serial;
+	int serial_ready;
+	hvt_vcpu_ctx *vcpus;
+	unsigned n_vcpus;
+	uint64_t origin_ns;          /* host ns of event time zero */
+	atomic_int stop_reason;      /* enum hvt_end_reason, or HVT_NO_STOP */
+	atomic_int exit_code;
+	atomic_int run_err;          /* first VMM error (negative HVT_E_*) */
+	pthread_mutex_t done_mu;
+	pthread_cond_t done_cv;
+	unsigned n_done;
+	char err_msg[256];
+};
+
+/* vm_run.c: first caller wins; wakes every vCPU. Async-signal-safe. */
+void hvt_vm_stop(hvt_vm *vm, int reason, int exit_code);
+void hvt_vcpu_wake(void *vcpu_ctx);
+void hvt_vm_fail(hvt_vm *vm, int err, const char *what);
+
+/* vcpu_loop.c */
+void *hvt_vcpu_thread(void *vcpu_ctx);
+
+/* vcpu_events.c */
+hvt_event *hvt_aux_push(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind);
+/* For devices: NULL when only the run loop's reserve is left. A string I/O
+ * exit can touch a device many times; what a device cannot record it must
+ * not do (the console takes no input then; a marker is dropped). */
+hvt_event *hvt_aux_push_dev(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind);
+int hvt_aux_dev_room(const hvt_vcpu_ctx *vc);
+void hvt_exit_begin(hvt_vcpu_ctx *vc, const hvt_exit *ex, uint64_t exit_ns);
+int hvt_events_commit(hvt_vcpu_ctx *vc, uint64_t entry_ns);
+int hvt_emit_end(hvt_vcpu_ctx *vc, int reason, int exit_code);
+void hvt_maybe_sample(hvt_vcpu_ctx *vc, uint64_t now_ns, int force);
+uint32_t hvt_regs_hash(const uint64_t regs[HVT_X86_NREGS]);
+void hvt_regs_le(const uint64_t regs[HVT_X86_NREGS], uint8_t out[HVT_X86_NREGS * 8]);
+uint64_t hvt_vm_time(const hvt_vm *vm, uint64_t host_ns);
+
+#endif

@@ -1,0 +1,141 @@
+/* hvt_vm_run: one thread per vCPU, a wall-clock timeout, and stopping. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "errmsg.h"
+#include "hvtrace/error.h"
+#include "vm_internal.h"
+
+/* Wake a vCPU: the pipe ends a HLT wait; the kick ends a run (only when in
+ * one, so a halted vCPU does not take a spurious exit). Async-signal-safe. */
+void hvt_vcpu_wake(void *arg)
+{
+	hvt_vcpu_ctx *vc = arg;
+	uint8_t b = 1;
+	ssize_t w = write(vc->wake_wr, &b, 1); /* full pipe: a wake is pending anyway */
+
+	(void)w;
+	if (atomic_load(&vc->in_run) && !atomic_load(&vc->done))
+		vc->vm->ops->vcpu_kick(vc->bv);
+}
+
+void hvt_vm_stop(hvt_vm *vm, int reason, int exit_code)
+{
+	int none = HVT_NO_STOP;
+
+	if (atomic_compare_exchange_strong(&vm->stop_reason, &none, reason))
+		atomic_store(&vm->exit_code, exit_code);
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		hvt_vcpu_ctx *vc = &vm->vcpus[i];
+		uint8_t b = 1;
+		ssize_t w = write(vc->wake_wr, &b, 1);
+		(void)w;
+		/* Kick even when not in_run: a lost stop is worse than one
+		 * spurious exit. A finished thread is left alone. */
+		if (!atomic_load(&vc->done))
+			vm->ops->vcpu_kick(vc->bv);
+	}
+}
+
+void hvt_vm_request_stop(hvt_vm *vm)
+{
+	if (vm)
+		hvt_vm_stop(vm, HVT_END_INTERRUPTED, 0);
+}
+
+/* Record the first VMM failure and stop every vCPU with END_ERROR. */
+void hvt_vm_fail(hvt_vm *vm, int err, const char *what)
+{
+	int none = 0;
+
+	if (atomic_compare_exchange_strong(&vm->run_err, &none, err))
+		snprintf(vm->err_msg, sizeof(vm->err_msg), "%s (error %d)", what, err);
+	hvt_vm_stop(vm, HVT_END_ERROR, 0);
+}
+
+/* vCPU threads take only the kick signal: SIGINT and friends stay with the
+ * caller's threads (the CLI's handler calls hvt_vm_request_stop). */
+static int start_vcpus(hvt_vm *vm)
+{
+	sigset_t all, old;
+	int rc = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (unsigned i = 0; i < vm->n_vcpus && rc == 0; i++) {
+		hvt_vcpu_ctx *vc = &vm->vcpus[i];
+		if (pthread_create(&vc->thread, NULL, hvt_vcpu_thread, vc) == 0)
+			vc->thread_started = 1;
+		else
+			rc = HVT_E_NOMEM;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static void wait_done(hvt_vm *vm)
+{
+	uint64_t deadline = vm->cfg.timeout_ns ? hvt_now_ns() + vm->cfg.timeout_ns : 0;
+	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull),
+			       .tv_nsec = (long)(deadline % 1000000000ull) };
+	int timed_out = 0;
+
+	pthread_mutex_lock(&vm->done_mu);
+	while (vm->n_done < vm->n_vcpus) {
+		if (!deadline || timed_out) {
+			pthread_cond_wait(&vm->done_cv, &vm->done_mu);
+		} else if (pthread_cond_timedwait(&vm->done_cv, &vm->done_mu, &ts) == ETIMEDOUT) {
+			timed_out = 1;
+			pthread_mutex_unlock(&vm->done_mu);
+			hvt_vm_stop(vm, HVT_END_TIMEOUT, 0);
+			pthread_mutex_lock(&vm->done_mu);
+		}
+	}
+	pthread_mutex_unlock(&vm->done_mu);
+}
+
+static int init_done_cv(hvt_vm *vm)
+{
+	pthread_condattr_t ca;
+	int rc;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&vm->done_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	return rc == 0 ? 0 : HVT_E_NOMEM;
+}
+
+int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
+{
+	int rc;
+
+	if (!vm || !res)
+		return HVT_E_INVAL;
+	memset(res, 0, sizeof(*res));
+	HVT_FORWARD(init_done_cv(vm));
+	vm->origin_ns = hvt_now_ns();
+	rc = start_vcpus(vm);
+	if (rc < 0) {
+		hvt_vm_fail(vm, rc, "cannot start a vCPU thread");
+		/* Threads that did start end on the stop; count the others done. */
+		pthread_mutex_lock(&vm->done_mu);
+		for (unsigned i = 0; i < vm->n_vcpus; i++)
+			vm->n_done += !vm->vcpus[i].thread_started;
+		pthread_mutex_unlock(&vm->done_mu);
+	}
+	wait_done(vm);
+	for (unsigned i = 0; i < vm->n_vcpus; i++) {
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		res->exits += vm->vcpus[i].exits;
+	}
+	pthread_cond_destroy(&vm->done_cv);
+	hvt_serial_flush(&vm->serial);
+	res->end_reason = atomic_load(&vm->stop_reason);
+	res->exit_code = res->end_reason == HVT_END_POWEROFF ? atomic_load(&vm->exit_code) : -1;
+	return atomic_load(&vm->run_err);
+}

@@ -129,6 +129,17 @@ HVT_API int hvt_reader_seek_time(hvt_reader *r, uint64_t time_ns);
  * streams resume at the first with a time >= that event's time. */
 HVT_API int hvt_reader_seek_seq(hvt_reader *r, uint32_t stream, uint64_t seq);
 
+/* Stream cursors walk one stream (one vCPU) in sequence order across its
+ * chunks, independently of the merged iteration: replay gives each vCPU
+ * thread its own. The reader must outlive them; each is single-threaded. */
+typedef struct hvt_stream_cursor hvt_stream_cursor;
+HVT_API int hvt_stream_cursor_create(hvt_reader *r, uint32_t stream, hvt_stream_cursor **out);
+/* 1 and *ev (valid until the next call), 0 at the stream's end, or an error
+ * (message in hvt_stream_cursor_error). */
+HVT_API int hvt_stream_cursor_next(hvt_stream_cursor *c, const hvt_event **ev);
+HVT_API const char *hvt_stream_cursor_error(const hvt_stream_cursor *c);
+HVT_API void hvt_stream_cursor_free(hvt_stream_cursor *c);
+
 /* Chunk cursors decode one events chunk at a time; give each thread its own
  * to decode chunks in parallel (the reader's file access is thread-safe). */
 HVT_API int hvt_chunk_cursor_create(hvt_reader *r, hvt_chunk_cursor **out);

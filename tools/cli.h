@@ -10,6 +10,7 @@
 #define HVT_EXIT_USAGE 64   /* bad command line (sysexits EX_USAGE) */
 #define HVT_EXIT_NOINPUT 66 /* an input file cannot be opened or read */
 #define HVT_EXIT_SOFTWARE 70 /* an internal error (EX_SOFTWARE) */
+#define HVT_EXIT_IOERR 74   /* writing the trace failed, e.g. a full disk (EX_IOERR) */
 
 struct hvt_cmd {
 	const char *name;
@@ -18,9 +19,13 @@ struct hvt_cmd {
 };
 
 int hvt_cmd_record(int argc, char **argv);
+int hvt_cmd_replay(int argc, char **argv);
 int hvt_cmd_info(int argc, char **argv);
 int hvt_cmd_check(int argc, char **argv);
 int hvt_cmd_dump(int argc, char **argv);
+int hvt_cmd_stats(int argc, char **argv);
+int hvt_cmd_export(int argc, char **argv);
+int hvt_cmd_diff(int argc, char **argv);
 
 /* Prints "hvtrace: <fmt>\n" to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -41,7 +41,9 @@ static void usage(FILE *f)
 	      "Exit status: the guest's exit code when it powered off; 124 on --timeout;\n"
 	      "130 when interrupted; 125 when the guest crashed (triple fault) or was\n"
 	      "stopped for hammering unmapped I/O; 65 for a bad guest image; 66 when the\n"
-	      "image cannot be read; 69 when KVM is unavailable; 70 on an internal error;\n"
+	      "image cannot be read; 69 when KVM is unavailable; 74 when writing the trace\n"
+	      "failed (a full disk: the trace stays readable up to its last chunk); 70 on\n"
+	      "an internal error;\n"
 	      "64 for a bad command line. With --until-failure: the failing run's status,\n"
 	      "or 0 when every run passed (then no trace is kept).\n", f);
 }

@@ -172,8 +172,13 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	err = err ? err : open_streams(w, vm, &sc);
 	uint64_t t0 = hvt_monotonic_ns();
 	install_stop_handler(vm);
-	if (!err && (err = hvt_vm_run(vm, &vr)) != 0)
+	if (!err && (err = hvt_vm_run(vm, &vr)) != 0 && !hvt_writer_error(w)[0])
 		cli_err("recording stopped: %s", hvt_vm_error(vm)[0] ? hvt_vm_error(vm) : hvt_strerror(err));
+	/* A writer failure (a full disk) stopped the guest: say that, once. */
+	int write_failed = hvt_writer_error(w)[0] != 0;
+	if (write_failed)
+		cli_err("recording stopped: %s; the trace is valid up to the last chunk written",
+			hvt_writer_error(w));
 	remove_stop_handler();
 	uint64_t wall = hvt_monotonic_ns() - t0;
 	if (!err) {
@@ -186,11 +191,14 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	res->exit_code = vr.exit_code;
 	int werr = hvt_writer_close(w);
 	w = NULL;
-	if (werr)
+	if (werr && !write_failed)
 		cli_err("%s: %s", o->out_path, hvt_writer_last_error());
-	else if (!err)
+	else if (!err && !werr)
 		summarize(o, res, &vr, wall);
-	res->status = err || werr ? HVT_EXIT_SOFTWARE : status_for(&vr);
+	if (werr || write_failed)
+		res->status = HVT_EXIT_IOERR;
+	else
+		res->status = err ? HVT_EXIT_SOFTWARE : status_for(&vr);
 out:
 	hvt_writer_close(w);
 	hvt_vm_free(vm);

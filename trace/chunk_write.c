@@ -47,13 +47,15 @@ void hvt_scratch_free(struct hvt_scratch *s)
 int hvt_writer_fail(struct hvt_writer *w, int err, const char *fmt, ...)
 {
 	int expected = 0;
-	if (!atomic_compare_exchange_strong(&w->failed, &expected, 1))
+	if (!atomic_compare_exchange_strong(&w->fail_claimed, &expected, 1))
 		return err;
 	w->first_err = err;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(w->errmsg, sizeof(w->errmsg), fmt, ap);
 	va_end(ap);
+	/* Published last: whoever sees failed also sees first_err and errmsg. */
+	atomic_store(&w->failed, 1);
 	return err;
 }
 

@@ -88,6 +88,8 @@ int hvt_chunk_cursor_next(hvt_chunk_cursor *c, const hvt_event **ev)
 		return cursor_fail(c, err, why);
 	if (c->ev.time_ns > h->last_time_ns)
 		return cursor_fail(c, HVT_E_SEQUENCE, "event time past the chunk's last time");
+	if (c->decoded == 0 && c->ev.time_ns != h->first_time_ns)
+		return cursor_fail(c, HVT_E_SEQUENCE, "first event time differs from the header");
 	c->ev.stream = h->stream;
 	c->ev.seq = h->first_seq + c->decoded;
 	c->decoded++;
@@ -105,6 +107,8 @@ int hvt_reader_verify_chunk(hvt_reader *r, uint64_t i)
 		int err = hvt_payload_load(&r->src, &r->pb, rec, &raw, r->msg, sizeof(r->msg));
 		if (err)
 			r->err_offset = rec->offset;
+		else if (rec->h.type == HVT_CHUNK_BLOB)
+			err = hvt_reader_check_blob_part(r, rec, raw);
 		return err;
 	}
 	hvt_chunk_cursor *c;

@@ -57,13 +57,17 @@ static int start(hvt_reader *r)
 int hvt_reader_next(hvt_reader *r, const hvt_event **ev)
 {
 	int rc = 0;
+	/* An error is final until rewind or a seek: carrying on with the other
+	 * streams would hand out a timeline with a hole in it. */
+	if (r->iter_err)
+		return r->iter_err;
 	if (!r->started)
 		rc = start(r);
 	else if (r->pending)
 		rc = advance(r, r->pending);
 	r->pending = NULL;
 	if (rc < 0)
-		return rc;
+		return r->iter_err = rc;
 	struct hvt_stream_state *best = NULL;
 	for (uint32_t i = 0; i < r->nstreams; i++) {
 		struct hvt_stream_state *s = &r->streams[i];
@@ -87,6 +91,7 @@ static void reset_stream(struct hvt_stream_state *s, size_t next_chunk)
 
 int hvt_reader_rewind(hvt_reader *r)
 {
+	r->iter_err = 0;
 	for (uint32_t i = 0; i < r->nstreams; i++)
 		reset_stream(&r->streams[i], 0);
 	r->started = 0;
@@ -124,6 +129,7 @@ static int seek_stream_time(hvt_reader *r, struct hvt_stream_state *s, uint64_t 
 
 int hvt_reader_seek_time(hvt_reader *r, uint64_t time_ns)
 {
+	r->iter_err = 0;
 	for (uint32_t i = 0; i < r->nstreams; i++) {
 		int rc = seek_stream_time(r, &r->streams[i], time_ns, 1);
 		if (rc < 0)
@@ -170,6 +176,7 @@ int hvt_reader_seek_seq(hvt_reader *r, uint32_t stream, uint64_t seq)
 			target = &r->streams[i];
 	if (!target)
 		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "no stream %u", stream);
+	r->iter_err = 0;
 	int rc = seek_stream_seq(r, target, seq);
 	uint64_t t = rc ? 0 : target->cur->ev.time_ns;
 	for (uint32_t i = 0; i < r->nstreams && !rc; i++) {

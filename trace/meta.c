@@ -128,6 +128,19 @@ static int blob_part(hvt_reader *r, const struct hvt_chunk_rec *c, const uint8_t
 	return 0;
 }
 
+int hvt_reader_check_blob_part(hvt_reader *r, const struct hvt_chunk_rec *c, const uint8_t *raw)
+{
+	const uint8_t *p = raw, *end = raw + c->h.raw_bytes, *n;
+	size_t nlen;
+	uint64_t total, off;
+	if (get_bytes(&p, end, HVT_MAX_KEY_BYTES, &n, &nlen) != 0 || nlen == 0 ||
+	    hvt_get_varint(&p, end, &total) != 0 || hvt_get_varint(&p, end, &off) != 0 ||
+	    total > HVT_MAX_BLOB_BYTES || off > total || (uint64_t)(end - p) > total - off)
+		return hvt_reader_fail(r, HVT_E_BAD_LENGTH, c->offset, "blob chunk at offset %llu: malformed",
+				       (unsigned long long)c->offset);
+	return 0;
+}
+
 static int load_blob(hvt_reader *r, const char *name, struct hvt_blob *b)
 {
 	size_t have = 0;

@@ -72,10 +72,14 @@ static int decompress(struct hvt_payload_buf *pb, const struct hvt_chunk_rec *re
 int hvt_payload_load(const struct hvt_source *src, struct hvt_payload_buf *pb,
 		     const struct hvt_chunk_rec *rec, const uint8_t **raw, char *msg, size_t msg_len)
 {
+	static const uint8_t empty[1];
 	const struct hvt_chunk_header *h = &rec->h;
 	int err = check_header(src, rec, msg, msg_len);
 	if (err)
 		return err;
+	/* Callers do pointer arithmetic on *raw: never hand them NULL, even for
+	 * an empty payload (found by fuzzing). */
+	*raw = empty;
 	if ((err = reserve(&pb->stored, &pb->stored_cap, h->stored_bytes)) != 0)
 		return err;
 	err = hvt_source_read(src, rec->offset + HVT_CHUNK_HEADER_BYTES, pb->stored, h->stored_bytes);
@@ -89,11 +93,14 @@ int hvt_payload_load(const struct hvt_source *src, struct hvt_payload_buf *pb,
 			 (unsigned long long)rec->offset);
 		return HVT_E_PAYLOAD_CHECKSUM;
 	}
+	if (h->raw_bytes == 0 && h->codec == HVT_CODEC_RAW)
+		return 0;
 	if (h->codec == HVT_CODEC_RAW) {
 		*raw = pb->stored;
 		return 0;
 	}
 	err = decompress(pb, rec, msg, msg_len);
-	*raw = pb->raw;
+	if (h->raw_bytes)
+		*raw = pb->raw;
 	return err;
 }

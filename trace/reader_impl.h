@@ -80,6 +80,7 @@ struct hvt_reader {
 	struct hvt_payload_buf pb;    /* for metadata and blobs */
 	int started;                  /* merged iteration has begun */
 	struct hvt_stream_state *pending; /* stream whose head was returned last */
+	int iter_err;                 /* merged iteration failed: returned until rewind/seek */
 	char msg[HVT_MSG_BYTES];
 	uint64_t err_offset;
 };
@@ -100,6 +101,8 @@ int hvt_payload_load(const struct hvt_source *src, struct hvt_payload_buf *pb,
 void hvt_payload_free(struct hvt_payload_buf *pb);
 
 int hvt_reader_load_meta(hvt_reader *r);
+/* A blob chunk's own framing (name, total, offset, part size) is sound. */
+int hvt_reader_check_blob_part(hvt_reader *r, const struct hvt_chunk_rec *c, const uint8_t *raw);
 int hvt_reader_group_streams(hvt_reader *r);
 
 #endif

@@ -55,6 +55,8 @@ static int check_tail_after_index(hvt_reader *r, uint64_t off, uint64_t index_of
 	uint64_t left = r->src.size_bytes - off;
 	uint8_t tb[HVT_TRAILER_BYTES];
 	struct hvt_trailer t;
+	if (left == 0)
+		return 0; /* the trailer was never written: footer missing, nothing lost */
 	if (left < HVT_TRAILER_BYTES) {
 		mark_cut(r, off, NULL); /* cut inside the trailer: every chunk is whole */
 		r->info.lost_events_known = 1;
@@ -132,7 +134,8 @@ static int footer_entry(hvt_reader *r, const uint8_t *e, uint64_t *expect_off, u
 		err = HVT_E_BAD_INDEX, why = "entry offset leaves a gap or overlap";
 	if (!err && h.type == HVT_CHUNK_INDEX)
 		err = HVT_E_BAD_INDEX, why = "index lists an index chunk";
-	if (!err && h.stored_bytes > index_off - off - HVT_CHUNK_HEADER_BYTES)
+	if (!err && (off > index_off || index_off - off < HVT_CHUNK_HEADER_BYTES ||
+		     h.stored_bytes > index_off - off - HVT_CHUNK_HEADER_BYTES))
 		err = HVT_E_BAD_INDEX, why = "entry runs past the index";
 	if (err)
 		return hvt_reader_fail(r, err, index_off, "footer index entry for offset %llu: %s",

@@ -25,7 +25,12 @@ int hvt_writer_open_stream(hvt_writer *w, uint32_t stream_id, hvt_stream **out)
 		free(s);
 		s = NULL;
 	}
-	if (!err && (err = hvt_chunk_builder_prepare(&s->chunk, w->opts.chunk_raw_bytes)) != 0) {
+	if (!err) {
+		uint64_t quarter = cap / 4 - sizeof(struct hvt_ring_rec);
+		s->max_data_bytes = quarter < HVT_MAX_EVENT_DATA ? (uint32_t)quarter : HVT_MAX_EVENT_DATA;
+	}
+	if (!err && (err = hvt_chunk_builder_prepare(&s->chunk, w->opts.chunk_raw_bytes,
+						     s->max_data_bytes)) != 0) {
 		hvt_ring_destroy(&s->ring);
 		free(s);
 		s = NULL;
@@ -33,8 +38,6 @@ int hvt_writer_open_stream(hvt_writer *w, uint32_t stream_id, hvt_stream **out)
 	if (!err) {
 		s->w = w;
 		s->id = stream_id;
-		uint64_t quarter = cap / 4 - sizeof(struct hvt_ring_rec);
-		s->max_data_bytes = quarter < HVT_MAX_EVENT_DATA ? (uint32_t)quarter : HVT_MAX_EVENT_DATA;
 		w->streams[stream_id] = s;
 		if (stream_id + 1 > atomic_load(&w->stream_slots))
 			atomic_store(&w->stream_slots, stream_id + 1);
@@ -78,7 +81,7 @@ static int wait_for_room(struct hvt_stream *s, uint64_t need)
 
 int hvt_stream_append(hvt_stream *s, const hvt_event *ev)
 {
-	if (atomic_load_explicit(&s->w->failed, memory_order_relaxed))
+	if (atomic_load_explicit(&s->w->failed, memory_order_acquire))
 		return s->w->first_err;
 	if (ev->data_len > s->max_data_bytes || (ev->data_len && !ev->data) ||
 	    !hvt_event_kind_valid(ev->type, ev->kind))

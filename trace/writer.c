@@ -114,6 +114,9 @@ static void writer_free(struct hvt_writer *w)
 	}
 	hvt_scratch_free(&w->api_scratch);
 	hvt_scratch_free(&w->bg_scratch);
+	for (size_t i = 0; i < w->nblob_names; i++)
+		free(w->blob_names[i]);
+	free(w->blob_names);
 	free(w->index);
 	if (w->fd >= 0)
 		close(w->fd);
@@ -164,6 +167,15 @@ int hvt_writer_set_meta(hvt_writer *w, const char *key, const void *value, size_
 	if (!w || key_len == 0 || key_len > HVT_MAX_KEY_BYTES || (value_len && !value) ||
 	    value_len > HVT_MAX_META_BYTES / 2)
 		return HVT_E_INVAL;
+	/* Readers refuse more than HVT_MAX_META_BYTES in all, replaced values
+	 * included: refuse here what would make the whole trace unreadable. */
+	pthread_mutex_lock(&w->file_mu);
+	int over = w->meta_bytes + key_len + value_len > HVT_MAX_META_BYTES;
+	if (!over)
+		w->meta_bytes += key_len + value_len;
+	pthread_mutex_unlock(&w->file_mu);
+	if (over)
+		return HVT_E_INVAL;
 	uint8_t *raw = malloc(2 * HVT_VARINT_MAX + key_len + value_len);
 	if (!raw)
 		return HVT_E_NOMEM;
@@ -201,16 +213,41 @@ static int put_blob_part(hvt_writer *w, const char *name, size_t name_len, const
 	return hvt_writer_emit_chunk(w, &w->api_scratch, &h, raw, n + part_len);
 }
 
+/* A blob's parts must continue one another (FORMAT.md), so a second blob
+ * of the same name would make the first unreadable: each name is used once. */
+static int claim_blob_name(struct hvt_writer *w, const char *name)
+{
+	int err = 0;
+	pthread_mutex_lock(&w->file_mu);
+	for (size_t i = 0; i < w->nblob_names && !err; i++)
+		if (strcmp(w->blob_names[i], name) == 0)
+			err = HVT_E_INVAL;
+	if (!err) {
+		char **nn = realloc(w->blob_names, (w->nblob_names + 1) * sizeof(*nn));
+		if (nn)
+			w->blob_names = nn;
+		char *copy = nn ? strdup(name) : NULL;
+		if (copy)
+			w->blob_names[w->nblob_names++] = copy;
+		else
+			err = HVT_E_NOMEM;
+	}
+	pthread_mutex_unlock(&w->file_mu);
+	return err;
+}
+
 int hvt_writer_put_blob(hvt_writer *w, const char *name, const void *data, size_t len)
 {
 	size_t name_len = name ? strlen(name) : 0;
 	if (!w || name_len == 0 || name_len > HVT_MAX_KEY_BYTES || (len && !data) ||
 	    len > HVT_MAX_BLOB_BYTES)
 		return HVT_E_INVAL;
+	int err = claim_blob_name(w, name);
+	if (err)
+		return err;
 	uint8_t *raw = malloc(3 * HVT_VARINT_MAX + name_len + HVT_BLOB_PART_BYTES);
 	if (!raw)
 		return HVT_E_NOMEM;
-	int err = 0;
 	size_t off = 0;
 	do {
 		size_t part = len - off < HVT_BLOB_PART_BYTES ? len - off : HVT_BLOB_PART_BYTES;

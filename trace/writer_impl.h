@@ -58,6 +58,9 @@ struct hvt_writer {
 	size_t index_len;        /* bytes */
 	size_t index_cap;
 	struct hvt_scratch api_scratch;
+	char **blob_names;       /* blobs put so far: a name may be used once */
+	size_t nblob_names;
+	uint64_t meta_bytes;     /* keys + values of every metadata entry written */
 
 	/* Background thread and its wake-ups. */
 	pthread_t thread;
@@ -75,7 +78,8 @@ struct hvt_writer {
 	struct hvt_scratch bg_scratch;
 
 	/* First failure; once set, appends fail and the footer is not written. */
-	_Atomic int failed;
+	_Atomic int fail_claimed; /* the first failure is being recorded */
+	_Atomic int failed;       /* set once first_err and errmsg are written */
 	int first_err;
 	char errmsg[256];
 
@@ -100,7 +104,9 @@ int hvt_writer_fail(struct hvt_writer *w, int err, const char *fmt, ...)
 
 void *hvt_writer_thread_main(void *arg);
 void hvt_writer_wake(struct hvt_writer *w);
-int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes);
+/* Room for a chunk plus the stream's largest event, touched at once. */
+int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes,
+			      uint32_t max_data_bytes);
 void hvt_chunk_builder_free(struct hvt_chunk_builder *c);
 /* Sizes s for chunks of chunk_raw_bytes and warms zstd's workspace. */
 int hvt_scratch_prepare(struct hvt_scratch *s, uint32_t chunk_raw_bytes, int level);

@@ -18,9 +18,10 @@ void hvt_writer_wake(struct hvt_writer *w)
 
 /* Room for a full chunk plus one maximal event, touched now: growing it
  * later would fault fresh pages in while a guest runs (see hvt_ring_init). */
-int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes)
+int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes,
+			      uint32_t max_data_bytes)
 {
-	hvt_event big = {.data_len = HVT_MAX_EVENT_DATA};
+	hvt_event big = {.data_len = max_data_bytes};
 	c->raw_cap = chunk_raw_bytes + hvt_event_encoded_max(&big);
 	c->raw = malloc(c->raw_cap);
 	if (!c->raw)

@@ -120,7 +120,8 @@ HVT_API int hvt_reader_blob(hvt_reader *r, const char *name, const uint8_t **dat
 			    size_t *len);
 
 /* Merged iteration. Returns 1 and sets *ev (valid until the next call), 0 at
- * the end, or a negative error. */
+ * the end, or a negative error; after an error every call returns it again
+ * until hvt_reader_rewind or a seek. */
 HVT_API int hvt_reader_next(hvt_reader *r, const hvt_event **ev);
 HVT_API int hvt_reader_rewind(hvt_reader *r);
 /* Position so that the next event is the first with time >= time_ns. */

@@ -55,7 +55,10 @@ HVT_API int hvt_writer_create(hvt_writer **out, const char *path,
 
 /* Metadata and blobs are written at once, in order, on the calling thread.
  * Keys are short ASCII names (<= 255 bytes); a key set twice keeps the last
- * value. Blobs (the guest image) may be large and are split into chunks. */
+ * value. Metadata over 16 MiB in all (replaced values included) is refused
+ * with HVT_E_INVAL, since readers would refuse the trace. Blobs (the guest
+ * image) may be large and are split into chunks; a blob name may be used
+ * once (HVT_E_INVAL otherwise). */
 HVT_API int hvt_writer_set_meta(hvt_writer *w, const char *key, const void *value,
 				size_t value_len);
 HVT_API int hvt_writer_set_meta_str(hvt_writer *w, const char *key, const char *value);

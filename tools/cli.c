@@ -68,6 +68,19 @@ int cli_is_help(const char *arg)
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+int cli_one_file_args(int argc, char **argv, void (*usage)(FILE *))
+{
+	if (argc == 2 && cli_is_help(argv[1])) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc != 2 || argv[1][0] == '-') {
+		usage(stderr);
+		return HVT_EXIT_USAGE;
+	}
+	return -1;
+}
+
 static void print_data(FILE *f, const hvt_event *ev)
 {
 	if (!ev->data_len)

@@ -41,5 +41,8 @@ const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 int cli_parse_u64(const char *s, uint64_t *out);
 /* True for -h/--help. */
 int cli_is_help(const char *arg);
+/* For commands taking exactly one FILE: -1 when argv is `CMD FILE` (go on),
+ * else the exit status after printing usage (0 for --help, 64 otherwise). */
+int cli_one_file_args(int argc, char **argv, void (*usage)(FILE *));
 
 #endif

@@ -55,14 +55,9 @@ static int report(const char *path, const struct hvt_trace_info *in)
 
 int hvt_cmd_check(int argc, char **argv)
 {
-	if (argc == 2 && cli_is_help(argv[1])) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc != 2) {
-		usage(stderr);
-		return HVT_EXIT_USAGE;
-	}
+	int rc = cli_one_file_args(argc, argv, usage);
+	if (rc >= 0)
+		return rc;
 	hvt_reader *r;
 	int err = hvt_reader_open(&r, argv[1], NULL);
 	if (err == HVT_E_NOT_FOUND || err == HVT_E_IO) {
@@ -73,7 +68,7 @@ int hvt_cmd_check(int argc, char **argv)
 		printf("%s: corrupt: %s\n", argv[1], hvt_reader_open_error());
 		return 2;
 	}
-	int rc = verify_all(r, argv[1]);
+	rc = verify_all(r, argv[1]);
 	if (!rc) {
 		struct hvt_trace_info in;
 		hvt_reader_get_info(r, &in);

@@ -94,16 +94,11 @@ static void print_streams_and_meta(hvt_reader *r)
 
 int hvt_cmd_info(int argc, char **argv)
 {
-	if (argc == 2 && cli_is_help(argv[1])) {
-		usage(stdout);
-		return 0;
-	}
-	if (argc != 2) {
-		usage(stderr);
-		return HVT_EXIT_USAGE;
-	}
+	int rc = cli_one_file_args(argc, argv, usage);
+	if (rc >= 0)
+		return rc;
 	hvt_reader *r;
-	int rc = cli_open_trace(argv[1], &r);
+	rc = cli_open_trace(argv[1], &r);
 	if (rc)
 		return rc;
 	struct hvt_trace_info in;

@@ -99,13 +99,16 @@ int hvt_reader_rewind(hvt_reader *r)
 	return 0;
 }
 
-/* First chunk of s whose last time is >= t (binary search). */
-static size_t chunk_at_time(const hvt_reader *r, const struct hvt_stream_state *s, uint64_t t)
+/* First chunk of s whose last time (by_seq: last sequence number) is >= key:
+ * a binary search over the stream's chunks, which are in both orders. */
+static size_t first_chunk_reaching(const hvt_reader *r, const struct hvt_stream_state *s,
+				   uint64_t key, int by_seq)
 {
 	size_t lo = 0, hi = s->nchunks;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (r->chunks[s->chunk_ids[mid]].h.last_time_ns < t)
+		const struct hvt_chunk_header *h = &r->chunks[s->chunk_ids[mid]].h;
+		if ((by_seq ? h->last_seq : h->last_time_ns) < key)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -117,7 +120,7 @@ static size_t chunk_at_time(const hvt_reader *r, const struct hvt_stream_state *
  * include_equal. Returns 0 or an error. */
 static int seek_stream_time(hvt_reader *r, struct hvt_stream_state *s, uint64_t t, int include_equal)
 {
-	reset_stream(s, chunk_at_time(r, s, t));
+	reset_stream(s, first_chunk_reaching(r, s, t, 0));
 	int rc;
 	while ((rc = advance(r, s)) == 1) {
 		uint64_t et = s->cur->ev.time_ns;
@@ -140,23 +143,9 @@ int hvt_reader_seek_time(hvt_reader *r, uint64_t time_ns)
 	return 0;
 }
 
-/* Chunk of s holding seq (binary search), or s->nchunks. */
-static size_t chunk_of_seq(const hvt_reader *r, const struct hvt_stream_state *s, uint64_t seq)
-{
-	size_t lo = 0, hi = s->nchunks;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (r->chunks[s->chunk_ids[mid]].h.last_seq < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static int seek_stream_seq(hvt_reader *r, struct hvt_stream_state *s, uint64_t seq)
 {
-	size_t ci = chunk_of_seq(r, s, seq);
+	size_t ci = first_chunk_reaching(r, s, seq, 1);
 	if (ci == s->nchunks)
 		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "stream %u has no event %llu", s->id,
 				       (unsigned long long)seq);

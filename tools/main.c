@@ -9,6 +9,9 @@ static const struct hvt_cmd commands[] = {
 	{"info", "describe a trace: header, streams, metadata, compression", hvt_cmd_info},
 	{"check", "verify every checksum; exit 0 intact, 1 truncated, 2 corrupt", hvt_cmd_check},
 	{"dump", "print one line per event", hvt_cmd_dump},
+	{"stats", "exit statistics per kind, port, address or vCPU (perf kvm stat style)", hvt_cmd_stats},
+	{"export", "convert to Perfetto/Chrome trace JSON, JSON lines or CSV", hvt_cmd_export},
+	{"diff", "first event where two traces differ; exit 0 same, 1 differ, 2 corrupt", hvt_cmd_diff},
 };
 
 static void usage(FILE *f)

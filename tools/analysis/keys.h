@@ -1,0 +1,45 @@
+/* What a stats row is keyed by, and how an exit maps to its row key. */
+#ifndef HVT_ANALYSIS_KEYS_H
+#define HVT_ANALYSIS_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hvtrace/event.h"
+
+enum an_by {
+	AN_BY_KIND = 0,    /* key = exit kind */
+	AN_BY_PORT = 1,    /* key = port << 1 | 1 for out; port exits only */
+	AN_BY_ADDRESS = 2, /* key = guest PA << 1 | 1 for write; MMIO exits only (PA < 2^63) */
+	AN_BY_VCPU = 3     /* key = stream */
+};
+
+/* "kind", "port", "address", "vcpu" (also "addr", "mmio", "cpu"); -1 if unknown. */
+int an_by_from_name(const char *name);
+const char *an_by_name(enum an_by by);
+
+/* Sets *key for an exit; 0 when the exit has no row under `by` (a HLT has
+ * no port). Inline: it runs once per event. */
+static inline int an_key_of(enum an_by by, const hvt_event *ev, uint64_t *key)
+{
+	switch (by) {
+	case AN_BY_KIND:
+		*key = ev->kind;
+		return 1;
+	case AN_BY_PORT:
+		*key = ev->addr << 1 | (ev->kind == HVT_EXIT_PIO_OUT);
+		return ev->kind == HVT_EXIT_PIO_IN || ev->kind == HVT_EXIT_PIO_OUT;
+	case AN_BY_ADDRESS:
+		*key = ev->addr << 1 | (ev->kind == HVT_EXIT_MMIO_WRITE);
+		return ev->kind == HVT_EXIT_MMIO_READ || ev->kind == HVT_EXIT_MMIO_WRITE;
+	case AN_BY_VCPU:
+		*key = ev->stream;
+		return 1;
+	}
+	return 0;
+}
+
+/* The row's label: "pio_out", "0x3f8:out", "0xd0000000:read", "vcpu0". */
+const char *an_key_format(enum an_by by, uint64_t key, char *buf, size_t len);
+
+#endif

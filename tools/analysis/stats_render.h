@@ -1,0 +1,24 @@
+/* Printing a stats table: for people (table, histograms) and for programs
+ * (JSON, CSV). Field meanings are documented in docs/analysis.md. */
+#ifndef HVT_ANALYSIS_STATS_RENDER_H
+#define HVT_ANALYSIS_STATS_RENDER_H
+
+#include <stdio.h>
+
+#include "stats.h"
+
+struct an_trace_label {
+	const char *path;    /* as given on the command line */
+	const char *backend; /* metadata "backend", or "unknown" */
+};
+
+void an_stats_print_header(FILE *f, const struct an_stats *s, const struct an_trace_label *t);
+void an_stats_print_table(FILE *f, const struct an_stats *s);
+/* One log2 histogram of handling time per row, as terminal bars. */
+void an_stats_print_hist(FILE *f, const struct an_stats *s);
+/* One JSON document: header fields, "rows": [...], "total": {...}. */
+void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trace_label *t);
+/* Header row, one row per key, then a row keyed "total". */
+void an_stats_print_csv(FILE *f, const struct an_stats *s);
+
+#endif

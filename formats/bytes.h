@@ -79,16 +79,36 @@ static inline int hvt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_
 	return -1;
 }
 
-/* hvt_get_varint with the one-byte case inline: most fields are small. */
+/* hvt_get_varint, unrolled without bounds checks when at least 10 bytes
+ * remain (the longest varint); the checked loop only near the end. The
+ * decoder's hot path: same results as hvt_get_varint, faster. */
 static inline int hvt_get_varint_fast(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
-	if (p < end && *p < 0x80) {
-		*out = *p;
+	if (end - p < HVT_VARINT_MAX)
+		return hvt_get_varint(pp, end, out);
+	uint64_t b = p[0], v;
+	if (b < 0x80) {
+		*out = b;
 		*pp = p + 1;
 		return 0;
 	}
-	return hvt_get_varint(pp, end, out);
+	v = b & 0x7f;
+	for (unsigned i = 1; i < 9; i++) {
+		b = p[i];
+		v |= (b & 0x7f) << (7 * i);
+		if (b < 0x80) {
+			*out = v;
+			*pp = p + i + 1;
+			return 0;
+		}
+	}
+	b = p[9];
+	if (b > 1)
+		return -1; /* bits past 64, or an 11th byte */
+	*out = v | (b << 63);
+	*pp = p + 10;
+	return 0;
 }
 
 static inline uint64_t hvt_zigzag(int64_t v)

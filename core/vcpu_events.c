@@ -7,29 +7,12 @@
  * exec-time sample) follow it on the stream, in the order they happened.
  */
 #include <string.h>
-#include <xxhash.h>
 #include "hvtrace/error.h"
 #include "vm_internal.h"
 
 uint64_t hvt_vm_time(const hvt_vm *vm, uint64_t host_ns)
 {
 	return host_ns >= vm->origin_ns ? host_ns - vm->origin_ns : 0;
-}
-
-void hvt_regs_le(const uint64_t regs[HVT_X86_NREGS], uint8_t out[HVT_X86_NREGS * 8])
-{
-	for (unsigned r = 0; r < HVT_X86_NREGS; r++)
-		for (unsigned b = 0; b < 8; b++)
-			out[8 * r + b] = (uint8_t)(regs[r] >> (8 * b));
-}
-
-/* Low 32 bits of XXH3-64 over the 18 registers as u64 LE (event.h). */
-uint32_t hvt_regs_hash(const uint64_t regs[HVT_X86_NREGS])
-{
-	uint8_t le[HVT_X86_NREGS * 8];
-
-	hvt_regs_le(regs, le);
-	return (uint32_t)XXH3_64bits(le, sizeof(le));
 }
 
 static int emit(hvt_vcpu_ctx *vc, hvt_event *ev)
@@ -73,29 +56,10 @@ hvt_event *hvt_aux_push_dev(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind)
 
 void hvt_exit_begin(hvt_vcpu_ctx *vc, const hvt_exit *ex, uint64_t exit_ns)
 {
-	hvt_event *ev = &vc->cur;
-
-	memset(ev, 0, sizeof(*ev));
-	ev->type = HVT_EV_EXIT;
-	ev->kind = ex->kind;
-	ev->time_ns = hvt_vm_time(vc->vm, exit_ns);
-	ev->run_ns = ex->run_ns;
-	ev->addr = ex->addr;
-	ev->size = ex->size;
-	ev->count = ex->count;
-	ev->raw_reason = ex->raw_reason;
-	ev->value = ex->value;
-	if (ex->err) {
-		ev->flags |= HVT_EVF_EXIT_ERRNO;
-		ev->value = (uint64_t)ex->err;
-	}
-	if (ex->regs_valid) {
-		ev->pc = ex->regs[HVT_X86_RIP];
-		ev->regs_hash = hvt_regs_hash(ex->regs);
-		vc->last_pc = ev->pc;
-	} else {
-		ev->flags |= HVT_EVF_EXIT_NO_REGS;
-	}
+	hvt_exit_describe(ex, &vc->cur);
+	vc->cur.time_ns = hvt_vm_time(vc->vm, exit_ns);
+	if (ex->regs_valid)
+		vc->last_pc = vc->cur.pc;
 	vc->cur_exit_ns = exit_ns;
 	vc->cur_pending = 1;
 }

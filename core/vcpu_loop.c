@@ -194,28 +194,12 @@ commit:
 	return hvt_events_commit(vc, hvt_now_ns());
 }
 
-static int set_entry_regs(hvt_vcpu_ctx *vc)
-{
-	hvt_vm *vm = vc->vm;
-	hvt_regs r;
-
-	memset(&r, 0, sizeof(r));
-	r.nregs = HVT_X86_NREGS;
-	r.r[HVT_X86_RIP] = vm->load.entry_pa;
-	r.r[HVT_X86_RSP] = vm->mem_bytes - (uint64_t)vc->index * HVT_GUEST_STACK_BYTES;
-	r.r[HVT_X86_RDI] = vc->index;
-	r.r[HVT_X86_RSI] = vm->n_vcpus;
-	r.r[HVT_X86_RDX] = vm->mem_bytes;
-	r.r[HVT_X86_RFLAGS] = 0x2;
-	return vm->ops->vcpu_set_regs(vc->bv, &r);
-}
-
 static int run_loop(hvt_vcpu_ctx *vc)
 {
 	hvt_exit ex;
 	int have_exit = 0;
 
-	HVT_FORWARD(set_entry_regs(vc));
+	HVT_FORWARD(hvt_machine_set_entry_regs(vc->vm->m, vc->index));
 	vc->last_sample_ns = hvt_now_ns(); /* first EXEC_TIME sample one period in */
 	for (;;) {
 		/* in_run before checking the timer: its thread kicks only if set. */

@@ -7,7 +7,9 @@
 #include <stdatomic.h>
 #include "backend.h"
 #include "devices.h"
+#include "exit_event.h"
 #include "host_inputs.h"
+#include "machine.h"
 #include "vmm.h"
 
 /* Side events per exit. The run loop adds at most 3 itself (timer fire,
@@ -53,13 +55,8 @@ struct hvt_vcpu_ctx {
 
 struct hvt_vm {
 	hvt_vm_config cfg;
-	const hvt_backend_ops *ops;
-	hvt_backend_vm *bvm;
-	uint8_t *ram;
-	uint64_t mem_bytes;
-	hvt_load_info load;
-	const uint8_t *image;
-	size_t image_len_bytes;
+	hvt_machine *m;              /* RAM, image, backend VM and vCPUs (owned) */
+	const hvt_backend_ops *ops;  /* m->ops */
 	hvt_record_inputs own_inputs; /* used when cfg.inputs is NULL */
 	const hvt_host_inputs *in;
 	hvt_serial serial;
@@ -95,8 +92,6 @@ void hvt_exit_begin(hvt_vcpu_ctx *vc, const hvt_exit *ex, uint64_t exit_ns);
 int hvt_events_commit(hvt_vcpu_ctx *vc, uint64_t entry_ns);
 int hvt_emit_end(hvt_vcpu_ctx *vc, int reason, int exit_code);
 void hvt_maybe_sample(hvt_vcpu_ctx *vc, uint64_t now_ns, int force);
-uint32_t hvt_regs_hash(const uint64_t regs[HVT_X86_NREGS]);
-void hvt_regs_le(const uint64_t regs[HVT_X86_NREGS], uint8_t out[HVT_X86_NREGS * 8]);
 uint64_t hvt_vm_time(const hvt_vm *vm, uint64_t host_ns);
 
 #endif

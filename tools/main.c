@@ -6,6 +6,7 @@
 
 static const struct hvt_cmd commands[] = {
 	{"record", "record a guest on the built-in VMM into a trace", hvt_cmd_record},
+	{"replay", "re-execute a recorded guest from its trace; stop at the first divergence", hvt_cmd_replay},
 	{"info", "describe a trace: header, streams, metadata, compression", hvt_cmd_info},
 	{"check", "verify every checksum; exit 0 intact, 1 truncated, 2 corrupt", hvt_cmd_check},
 	{"dump", "print one line per event", hvt_cmd_dump},

@@ -1,0 +1,186 @@
+/* Landing recorded interrupts.
+ *
+ * AT_EXIT: the recording injected it right before the entry after a
+ * synchronous exit (HLT wake-up, or a timer that fired while an exit was
+ * handled): offer it at the same point; it must be taken at once.
+ *
+ * ASYNC: the recording kicked a running vCPU (or took a late window exit)
+ * and injected wherever the guest was; the trace keeps the PC and all 18
+ * registers. Replay runs to the first point where they all match: a
+ * hardware breakpoint at the PC, a register comparison on each hit, and a
+ * step over hits that do not match (breakpoint off, one single step,
+ * breakpoint on: RFLAGS.RF is not honoured on this KVM). The single-step
+ * method compares after every instruction: slow, but needs no breakpoint.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/exit_event.h"
+#include "core/host_inputs.h"
+#include "hvtrace/error.h"
+#include "replay_internal.h"
+
+static const hvt_backend_ops *ops_of(const struct hvt_rvcpu *v)
+{
+	return v->rp->m->ops;
+}
+
+int hvt_inject_now(struct hvt_rvcpu *v, const hvt_event *rec)
+{
+	char why[128];
+	int rc;
+
+	if (rec->addr > 255)
+		return hvt_diverge(v, rec, "the recorded interrupt vector is not 0..255", NULL, NULL);
+	if (rec->kind == HVT_IRQ_AT_EXIT && v->have_live && v->live.regs_valid && rec->regs_hash &&
+	    rec->regs_hash != hvt_regs_hash(v->live.regs))
+		return hvt_diverge(v, rec, "the registers at the exit before this interrupt differ "
+				   "from the recorded ones", NULL, NULL);
+	rc = ops_of(v)->vcpu_offer_irq(v->bv, (uint8_t)rec->addr);
+	if (rc < 0) {
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: injecting an interrupt failed", v->index);
+		return rc;
+	}
+	if (rc != HVT_IRQ_INJECTED) {
+		snprintf(why, sizeof(why), "the guest cannot take interrupt %" PRIu64
+			 " here (interrupts off or shadowed); the recording injected it", rec->addr);
+		return hvt_diverge(v, rec, why, NULL, NULL);
+	}
+	if (rec->kind == HVT_IRQ_AT_EXIT)
+		v->irqs_at_exit++;
+	else
+		v->irqs_landed++;
+	return HVT_RP_CONTINUE;
+}
+
+static int regs_equal(const uint64_t live[HVT_X86_NREGS], const uint64_t want[HVT_X86_NREGS])
+{
+	return memcmp(live, want, HVT_X86_NREGS * sizeof(uint64_t)) == 0;
+}
+
+static int set_debug(struct hvt_rvcpu *v, int bp, uint64_t pc, int step)
+{
+	hvt_debug dbg;
+
+	memset(&dbg, 0, sizeof(dbg));
+	dbg.bp_gva[0] = pc;
+	dbg.bp_enabled_mask = bp ? 1u : 0u;
+	dbg.single_step = (uint8_t)step;
+	return ops_of(v)->vcpu_set_debug(v->bv, &dbg);
+}
+
+/* Run to the next DEBUG exit. Anything else means the guest is not on the
+ * recorded path: the recording saw no exit before the landing point. */
+static int run_to_debug(struct hvt_rvcpu *v, const hvt_event *rec)
+{
+	hvt_event live;
+	int rc = hvt_rvcpu_run(v);
+
+	if (rc != HVT_RP_CONTINUE)
+		return rc;
+	if (v->live.kind == HVT_EXIT_DEBUG && v->live.regs_valid)
+		return HVT_RP_CONTINUE;
+	(void)set_debug(v, 0, 0, 0);
+	hvt_exit_describe(&v->live, &live);
+	live.stream = v->index;
+	live.seq = rec->seq;
+	return hvt_diverge(v, rec, "the guest exited while running to the landing point of "
+			   "this asynchronous interrupt (the recording saw no exit there)",
+			   NULL, &live);
+}
+
+/* Breakpoint method. Returns 1 once at the landing point. */
+static int land_bp(struct hvt_rvcpu *v, const hvt_event *rec, const uint64_t want[])
+{
+	int rc;
+
+	for (;;) {
+		if (set_debug(v, 1, rec->pc, 0) < 0)
+			return HVT_E_UNSUPPORTED;
+		if ((rc = run_to_debug(v, rec)) != HVT_RP_CONTINUE)
+			return rc;
+		if (regs_equal(v->live.regs, want))
+			return 1;
+		/* Not this visit: step over the breakpoint and re-arm it. */
+		v->bp_hits_stepped++;
+		if (set_debug(v, 0, 0, 1) < 0)
+			return HVT_E_BACKEND;
+		if ((rc = run_to_debug(v, rec)) != HVT_RP_CONTINUE)
+			return rc;
+		v->steps++;
+		if (regs_equal(v->live.regs, want))
+			return 1;
+	}
+}
+
+static int land_step(struct hvt_rvcpu *v, const hvt_event *rec, const uint64_t want[])
+{
+	int rc;
+
+	if (set_debug(v, 0, 0, 1) < 0)
+		return HVT_E_BACKEND;
+	for (;;) {
+		if ((rc = run_to_debug(v, rec)) != HVT_RP_CONTINUE)
+			return rc;
+		v->steps++;
+		if (regs_equal(v->live.regs, want))
+			return 1;
+	}
+}
+
+static void decode_regs(const hvt_event *rec, uint64_t want[HVT_X86_NREGS])
+{
+	for (unsigned r = 0; r < HVT_X86_NREGS; r++) {
+		want[r] = 0;
+		for (unsigned b = 0; b < 8; b++)
+			want[r] |= (uint64_t)rec->data[8 * r + b] << (8 * b);
+	}
+}
+
+/* Run to the landing point by the chosen method; 1 when there. */
+static int run_to_landing(struct hvt_rvcpu *v, const hvt_event *rec, const uint64_t want[])
+{
+	hvt_regs now;
+	int rc;
+
+	/* Already there: the kick came before the guest ran an instruction. */
+	if (ops_of(v)->vcpu_get_regs(v->bv, &now) == 0 && regs_equal(now.r, want))
+		return 1;
+	if (v->landing == HVT_LANDING_BP) {
+		rc = land_bp(v, rec, want);
+		if (rc != HVT_E_UNSUPPORTED)
+			return rc;
+		v->landing = HVT_LANDING_STEP; /* no hardware breakpoints: fall back */
+		v->fell_back_to_step = 1;
+	}
+	return land_step(v, rec, want);
+}
+
+int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
+{
+	uint64_t want[HVT_X86_NREGS];
+	uint64_t t0 = hvt_now_ns();
+	int rc;
+
+	if (rec->data_len != HVT_X86_NREGS * 8 || !rec->data)
+		return hvt_diverge(v, rec, "the asynchronous interrupt carries no register file",
+				   NULL, NULL);
+	decode_regs(rec, want);
+	if (want[HVT_X86_RIP] != rec->pc)
+		return hvt_diverge(v, rec, "the interrupt's PC and its register file disagree",
+				   NULL, NULL);
+	rc = run_to_landing(v, rec, want);
+	v->landing_ns += hvt_now_ns() - t0;
+	if (rc < 0) /* a divergence or a failure already set the outcome; else: */
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: the debug state cannot be set (%d)",
+			    v->index, rc);
+	if (rc != 1)
+		return rc < 0 ? rc : HVT_RP_DONE;
+	if (set_debug(v, 0, 0, 0) < 0) {
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: cannot clear the debug state",
+			    v->index);
+		return HVT_E_BACKEND;
+	}
+	return hvt_inject_now(v, rec);
+}

@@ -1,0 +1,125 @@
+/* Replay engine internals shared by the files of replay/. */
+#ifndef HVT_REPLAY_INTERNAL_H
+#define HVT_REPLAY_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "compare.h"
+#include "core/backend.h"
+#include "core/machine.h"
+#include "replay.h"
+#include "replay_config.h"
+
+/* Returned by per-event steps: keep going, or this vCPU is finished. A
+ * negative value means the replay as a whole failed (outcome already set). */
+#define HVT_RP_CONTINUE 0
+#define HVT_RP_DONE 1
+
+/* The last events of one vCPU, for the divergence report. */
+#define HVT_HISTORY_EVENTS 10u
+#define HVT_HISTORY_DATA_BYTES 256u
+struct hvt_history {
+	hvt_event ev[HVT_HISTORY_EVENTS];
+	uint8_t data[HVT_HISTORY_EVENTS][HVT_HISTORY_DATA_BYTES];
+	uint64_t n;                   /* events pushed so far */
+};
+
+/* Guest console output, shared by every vCPU, line-buffered like the
+ * recorder's serial device so that both write the same bytes. */
+struct hvt_console {
+	pthread_mutex_t mu;
+	int fd;                       /* -1 = discard */
+	uint8_t line[256];
+	uint32_t line_len;
+};
+
+struct hvt_replay;
+
+struct hvt_rvcpu {
+	struct hvt_replay *rp;
+	unsigned index;
+	hvt_backend_vcpu *bv;
+	hvt_stream_cursor *cur;
+	pthread_t thread;
+	int started;
+	atomic_int done;              /* the thread has finished: never kick it */
+	uint64_t next_seq;            /* the sequence number the next event must have */
+	hvt_exit live;                /* last live exit */
+	int have_live;
+	int powered_off;              /* the live guest wrote the power-off port */
+	int poweroff_code;
+	int landing;                  /* enum hvt_replay_landing in use */
+	int end_reason;               /* from this stream's END; -1 = none seen */
+	int64_t end_code;
+	int cut;                      /* the stream ended without END */
+	struct hvt_history hist;
+	/* Watchdog: a guest off the recorded path may spin without exits. */
+	const hvt_event *cur_rec;     /* the event being replayed */
+	uint64_t prev_time_ns;        /* recorded time where live and recorded were last in step */
+	uint64_t budget_ns;           /* how long a run may go without an exit */
+	_Atomic uint64_t deadline_ns; /* host ns; 0 = not in a run */
+	atomic_int timed_out;         /* set by the watchdog before its kick */
+	/* Counters for the summary. */
+	uint64_t events, exits, async_skipped, irqs_at_exit, irqs_landed;
+	uint64_t bp_hits_stepped, steps, landing_ns;
+	int fell_back_to_step;
+};
+
+struct hvt_replay {
+	hvt_reader *r;
+	struct hvt_replay_opts o;
+	struct hvt_replay_config cfg;
+	hvt_machine *m;
+	struct hvt_rvcpu *vcpus;
+	unsigned n_vcpus;
+	struct hvt_console console;
+	atomic_int stop;              /* 1: every vCPU stops at its next check */
+	pthread_mutex_t mu;           /* guards the fields below */
+	int outcome;                  /* first outcome other than OK wins */
+	char msg[320];
+	char *report;                 /* divergence report text (malloc) */
+	int report_set;
+	unsigned div_stream;          /* where the divergence was */
+	uint64_t div_seq;
+};
+
+/* replay.c: stop every vCPU with this outcome (the first caller wins). */
+void hvt_rp_fail(struct hvt_replay *rp, int outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int hvt_rp_stopping(const struct hvt_replay *rp);
+
+/* vcpu_replay.c: the thread of one vCPU. */
+void *hvt_rvcpu_thread(void *arg);
+/* Run until a guest-caused exit (kicks and stray windows are not the
+ * guest's). HVT_RP_DONE when replay is stopping. */
+int hvt_rvcpu_run(struct hvt_rvcpu *v);
+
+/* watchdog.c: runs on the main thread until every vCPU thread is done. */
+void hvt_watchdog_run(struct hvt_replay *rp);
+void hvt_watchdog_budget(struct hvt_rvcpu *v, const hvt_event *rec);
+/* On the vCPU thread after the watchdog kicked it: the divergence. */
+int hvt_watchdog_diverge(struct hvt_rvcpu *v);
+
+/* landing.c: land an HVT_IRQ_ASYNC interrupt exactly. */
+int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec);
+/* Offer the recorded vector now; it must be taken at once. */
+int hvt_inject_now(struct hvt_rvcpu *v, const hvt_event *rec);
+
+/* report.c: the divergence report; the first one wins. `why` is one line,
+ * d (may be NULL) the differing fields, live (may be NULL) the live exit. */
+int hvt_diverge(struct hvt_rvcpu *v, const hvt_event *rec, const char *why,
+		const struct hvt_divergence *d, const hvt_event *live);
+void hvt_print_regs(FILE *f, const hvt_regs *regs);
+void hvt_history_push(struct hvt_history *h, const hvt_event *ev);
+void hvt_history_print(FILE *f, const struct hvt_history *h, hvt_replay_print_fn print);
+
+/* console.c */
+int hvt_console_init(struct hvt_console *c, int fd);
+void hvt_console_put(struct hvt_console *c, const uint8_t *bytes, size_t n);
+void hvt_console_flush(struct hvt_console *c);
+void hvt_console_destroy(struct hvt_console *c);
+
+#endif

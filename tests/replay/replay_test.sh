@@ -1,0 +1,204 @@
+#!/bin/sh
+# Record-and-replay tests on real KVM (label "replay").
+#
+# usage: replay_test.sh CASE HVTRACE GUEST_DIR TRACE_EDIT WORK_DIR
+#   guests   every demo guest records and replays with byte-identical console
+#            output and the same exit status
+#   repeat   20 recordings each of entropy and timer all replay identically
+#   flaky    the trace `record --until-failure` keeps on flaky replays to the
+#            same failure 10 times out of 10
+#   edited   a trace with one read value changed diverges (exit 86) or prints
+#            something else; a trace whose image was changed is refused (65)
+#            or diverges (86); neither replays silently as identical
+#   hostile  edited traces (CPUID, entry point, vCPU count, interrupt register
+#            file, vector, DMA outside RAM, string-I/O data length) are refused
+#            (65) or reported (86); a DMA write into free RAM replays (0); a
+#            guest spinning where the trace expects an exit is reported (86)
+#   misc     --landing=step, --stop-at, a cut trace, runs that ended in a
+#            shutdown, bad accesses or a timeout, usage errors
+# Exit 77 (skipped) with a message when /dev/kvm is unusable.
+set -u
+CASE=$1 HVT=$2 GUESTS=$3 EDIT=$4 WORK=$5/$1
+mkdir -p "$WORK" || exit 1
+FAILS=0
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+# record NAME TRACE [ARGS...]: console output in TRACE.rec.out, status in $REC_RC
+record() {
+	t=$1; shift
+	"$HVT" record -q -o "$t" "$@" > "$t.rec.out" 2> "$t.rec.err" < /dev/null
+	REC_RC=$?
+}
+
+# replay TRACE [ARGS...]: console output in TRACE.rep.out, status in $REP_RC
+replay() {
+	t=$1; shift
+	"$HVT" replay -q "$@" "$t" > "$t.rep.out" 2> "$t.rep.err"
+	REP_RC=$?
+}
+
+# check_same LABEL TRACE: the replay printed and exited as the recording did
+check_same() {
+	if [ "$REP_RC" -ne "$REC_RC" ]; then
+		fail "$1: replay exit $REP_RC, recording exit $REC_RC"; sed 's/^/    /' "$2.rep.err"
+	elif ! cmp -s "$2.rec.out" "$2.rep.out"; then
+		fail "$1: console output differs"; diff "$2.rec.out" "$2.rep.out" | head -5
+	else
+		echo "ok: $1 (exit $REP_RC, $(wc -c < "$2.rep.out") console bytes)"
+	fi
+}
+
+kvm_usable() {
+	"$HVT" record -q -o "$WORK/probe.hvt" "$GUESTS/hello" > /dev/null 2>&1 < /dev/null
+	[ $? -ne 69 ]
+}
+
+rr() { # rr LABEL TRACE [RECORD ARGS...]: record, replay, compare
+	label=$1 t=$2; shift 2
+	record "$t" "$@"
+	replay "$t"
+	check_same "$label" "$t"
+}
+
+case_guests() {
+	for g in hello mmio entropy timer strio irqwin flaky; do
+		rr "$g" "$WORK/$g.hvt" "$GUESTS/$g"
+	done
+	rr hello.bin "$WORK/hello_bin.hvt" --format flat "$GUESTS/hello.bin"
+	rr "demo (embedded)" "$WORK/demo.hvt"
+	t=$WORK/echo.hvt
+	printf 'hello echo\nsecond line\n' | "$HVT" record -q -o "$t" "$GUESTS/echo" > "$t.rec.out" 2> "$t.rec.err"
+	REC_RC=$?
+	# Replay never reads the host: other input on stdin changes nothing.
+	printf 'something else\n' | replay "$t"
+	check_same "echo (piped console input)" "$t"
+	rr "smp (2 vCPUs)" "$WORK/smp.hvt" --vcpus 2 "$GUESTS/smp"
+}
+
+case_repeat() {
+	for g in entropy timer; do
+		ok=0
+		for i in $(seq 1 20); do
+			t=$WORK/$g-$i.hvt
+			record "$t" "$GUESTS/$g"
+			replay "$t"
+			if [ "$REP_RC" -eq "$REC_RC" ] && cmp -s "$t.rec.out" "$t.rep.out"; then
+				ok=$((ok + 1))
+			else
+				check_same "$g run $i" "$t"
+			fi
+		done
+		echo "$g: $ok/20 recordings replayed identically"
+		[ $ok -eq 20 ] || fail "$g: only $ok/20"
+	done
+}
+
+case_flaky() {
+	t=$WORK/flaky-fail.hvt
+	record "$t" --until-failure=200 "$GUESTS/flaky"
+	if [ "$REC_RC" -eq 0 ]; then
+		echo "flaky did not fail in 200 runs: nothing to replay"; fail "no failing run"; return
+	fi
+	# stdout holds every run's output; the kept (failing) run printed last.
+	tail -n 1 "$t.rec.out" > "$t.fail.out"
+	grep -q "LOST UPDATE" "$t.fail.out" || fail "the failing run did not report a lost update"
+	ok=0
+	for i in $(seq 1 10); do
+		replay "$t"
+		if [ "$REP_RC" -eq "$REC_RC" ] && cmp -s "$t.fail.out" "$t.rep.out"; then
+			ok=$((ok + 1))
+		else
+			fail "flaky failure replay $i: exit $REP_RC, output: $(cat "$t.rep.out")"
+			sed 's/^/    /' "$t.rep.err" | head -20
+		fi
+	done
+	echo "flaky failure (exit $REC_RC): $ok/10 replays reproduced it"
+	[ $ok -eq 10 ] || fail "flaky: only $ok/10"
+}
+
+case_edited() {
+	t=$WORK/entropy.hvt
+	record "$t" "$GUESTS/entropy"
+	"$EDIT" copy "$t" "$WORK/copy.hvt" || { fail "trace_edit copy"; return; }
+	cp "$t.rec.out" "$WORK/copy.hvt.rec.out"
+	replay "$WORK/copy.hvt"
+	check_same "unedited rewrite of entropy" "$WORK/copy.hvt"
+	"$EDIT" read "$t" "$WORK/read.hvt" || { fail "trace_edit read"; return; }
+	replay "$WORK/read.hvt"
+	if [ "$REP_RC" -eq 86 ] && grep -q "diverged" "$WORK/read.hvt.rep.err"; then
+		echo "ok: changed read value reported as a divergence (exit 86)"
+	elif ! cmp -s "$t.rec.out" "$WORK/read.hvt.rep.out"; then
+		echo "ok: changed read value gives different console output"
+	else
+		fail "a changed read value replayed silently as identical (exit $REP_RC)"
+	fi
+	t=$WORK/hello.hvt
+	record "$t" "$GUESTS/hello"
+	"$EDIT" image "$t" "$WORK/image.hvt" "ello" || { fail "trace_edit image"; return; }
+	replay "$WORK/image.hvt"
+	case $REP_RC in
+	86|65) echo "ok: modified image: exit $REP_RC"; head -3 "$WORK/image.hvt.rep.err" ;;
+	*) fail "modified image replayed with exit $REP_RC" ;;
+	esac
+}
+
+# hostile SOURCE MODE WANT: edit SOURCE's trace, replay, expect exit WANT
+hostile() {
+	src=$1 mode=$2 want=$3 out=$WORK/hostile-$2.hvt
+	if ! "$EDIT" "$mode" "$src" "$out"; then fail "trace_edit $mode"; return; fi
+	replay "$out"
+	if [ "$REP_RC" -eq "$want" ]; then
+		echo "ok: $mode -> exit $REP_RC: $(grep -m1 -v '^  ' "$out.rep.err" | cut -c1-150)"
+	else
+		fail "$mode: exit $REP_RC, wanted $want"; sed 's/^/    /' "$out.rep.err" | head -8
+	fi
+}
+
+case_hostile() {
+	record "$WORK/timer.hvt" "$GUESTS/timer"
+	record "$WORK/strio.hvt" "$GUESTS/strio"
+	hostile "$WORK/timer.hvt" cpuid 65
+	hostile "$WORK/timer.hvt" entry 65
+	hostile "$WORK/timer.hvt" vcpus 65
+	hostile "$WORK/timer.hvt" irqregs 86
+	hostile "$WORK/timer.hvt" vector 86
+	hostile "$WORK/timer.hvt" dma-out 86
+	hostile "$WORK/timer.hvt" dma-in 0
+	hostile "$WORK/strio.hvt" strdata 86
+	record "$WORK/spin.hvt" --timeout 0.2 "$GUESTS/bad_spin"
+	hostile "$WORK/spin.hvt" spin 86
+	printf 'not a trace' > "$WORK/garbage.hvt"
+	replay "$WORK/garbage.hvt"
+	[ "$REP_RC" -eq 2 ] && echo "ok: garbage file -> exit 2" || fail "garbage file: exit $REP_RC"
+}
+
+case_misc() {
+	t=$WORK/timer.hvt
+	record "$t" "$GUESTS/timer"
+	replay "$t" --landing=step
+	check_same "timer with --landing=step" "$t"
+	replay "$t" --stop-at 5
+	if [ "$REP_RC" -eq 0 ] && grep -q "rip" "$t.rep.err"; then echo "ok: --stop-at 5"
+	else fail "--stop-at 5 gave exit $REP_RC"; fi
+	size=$(wc -c < "$t")
+	head -c $((size / 2)) "$t" > "$WORK/cut.hvt"
+	replay "$WORK/cut.hvt"
+	if [ "$REP_RC" -eq 0 ] && grep -q "cut" "$WORK/cut.hvt.rep.err"; then echo "ok: cut trace"
+	else fail "cut trace gave exit $REP_RC"; cat "$WORK/cut.hvt.rep.err"; fi
+	rr "bad_triple (shutdown)" "$WORK/triple.hvt" "$GUESTS/bad_triple"
+	rr "bad_hammer (bad access)" "$WORK/hammer.hvt" "$GUESTS/bad_hammer"
+	rr "bad_spin (--timeout)" "$WORK/spin.hvt" --timeout 0.2 "$GUESTS/bad_spin"
+	"$HVT" replay --landing=nope "$t" > /dev/null 2>&1
+	[ $? -eq 64 ] && echo "ok: usage error" || fail "bad --landing not refused with 64"
+	"$HVT" replay "$WORK/does-not-exist.hvt" > /dev/null 2>&1
+	[ $? -eq 66 ] && echo "ok: missing file" || fail "missing file not 66"
+}
+
+if ! kvm_usable; then
+	echo "SKIPPED: /dev/kvm is not usable here (record exits 69)"
+	exit 77
+fi
+"case_$CASE"
+echo "$CASE: $FAILS failure(s)"
+[ "$FAILS" -eq 0 ]

@@ -1,0 +1,202 @@
+/* hvtrace replay FILE: re-execute a recorded guest from its trace alone and
+ * stop at the first divergence (the engine is replay/replay.h). */
+#include <getopt.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "cli.h"
+#include "replay.h"
+
+/* Exit statuses of replay (beyond the shared ones in cli.h). */
+#define REPLAY_EXIT_CORRUPT 2
+#define REPLAY_EXIT_REFUSED 65   /* EX_DATAERR: the trace cannot be replayed */
+#define REPLAY_EXIT_NO_KVM 69    /* EX_UNAVAILABLE */
+#define REPLAY_EXIT_DIVERGED 86
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: hvtrace replay [--stop-at N] [--landing=bp|step] [-q] FILE\n\n"
+	      "Re-executes the guest recorded in FILE from the trace alone (image, memory\n"
+	      "size, vCPUs, CPUID and entry state are rebuilt from it). Every port/MMIO read\n"
+	      "gets the recorded value, every write and exit is compared with the recording,\n"
+	      "recorded interrupts are injected where they landed; nothing is read from the\n"
+	      "host (no clock, entropy, console input). The guest's console output goes to\n"
+	      "stdout and is byte-identical to the recording's when replay succeeds. At the\n"
+	      "first difference every vCPU stops and a report goes to stderr: vCPU, event\n"
+	      "number, each differing field (expected vs actual), the last 10 events of\n"
+	      "that vCPU and its registers.\n\n"
+	      "  --stop-at N        stop once event N of vCPU 0 (the #N of `hvtrace dump`, its\n"
+	      "                     sequence number in vCPU 0's stream) has been replayed and\n"
+	      "                     print vCPU 0's registers; exit 0\n"
+	      "  --landing=bp       land asynchronous interrupts with a hardware breakpoint at\n"
+	      "                     the recorded PC, comparing all 18 registers at each hit\n"
+	      "                     (default; falls back to step if breakpoints are refused)\n"
+	      "  --landing=step     single-step and compare after every instruction (slow)\n"
+	      "  -q, --quiet        no summary line\n\n"
+	      "Limits: vCPUs are replayed independently. No order of accesses to shared\n"
+	      "memory is recorded, so vCPUs that interact through memory can diverge. An\n"
+	      "interrupt lands at the first point where PC and registers equal the recorded\n"
+	      "ones. A recording stopped by --timeout or Ctrl-C replays successfully when its\n"
+	      "events are exhausted; a cut trace (no END event) replays to its last event.\n\n"
+	      "Exit status: as the recording's when replay matches it (the guest's exit code\n"
+	      "on power-off, 124 timeout, 130 interrupted, 125 shutdown or bad access);\n"
+	      "0 after --stop-at or for a cut trace; %d on a divergence; %d when the trace\n"
+	      "cannot be replayed (not hvtrace's VMM, inconsistent image or configuration,\n"
+	      "other CPUID); %d when the trace is corrupt; %d without a usable /dev/kvm;\n"
+	      "%d when FILE cannot be opened; %d for a bad command line; %d internal error.\n",
+	      REPLAY_EXIT_DIVERGED, REPLAY_EXIT_REFUSED, REPLAY_EXIT_CORRUPT, REPLAY_EXIT_NO_KVM,
+	      HVT_EXIT_NOINPUT, HVT_EXIT_USAGE, HVT_EXIT_SOFTWARE);
+}
+
+struct cli_replay {
+	struct hvt_replay_opts o;
+	int quiet;
+	const char *path;
+};
+
+static int parse_landing(const char *s, int *out)
+{
+	if (strcmp(s, "bp") == 0)
+		*out = HVT_LANDING_BP;
+	else if (strcmp(s, "step") == 0)
+		*out = HVT_LANDING_STEP;
+	else
+		return -1;
+	return 0;
+}
+
+static int parse_opt(struct cli_replay *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 's':
+		if (cli_parse_u64(arg, &c->o.stop_at_seq) != 0) {
+			cli_err("replay: --stop-at wants an event number, not '%s'", arg);
+			return HVT_EXIT_USAGE;
+		}
+		c->o.stop_at_set = 1;
+		return 0;
+	case 'l':
+		if (parse_landing(arg, &c->o.landing) != 0) {
+			cli_err("replay: --landing is bp or step, not '%s'", arg);
+			return HVT_EXIT_USAGE;
+		}
+		return 0;
+	case 'q':
+		c->quiet = 1;
+		return 0;
+	default:
+		usage(stderr);
+		return HVT_EXIT_USAGE;
+	}
+}
+
+/* -1: go on; else the exit status. */
+static int parse(int argc, char **argv, struct cli_replay *c)
+{
+	static const struct option longopts[] = {
+		{"stop-at", required_argument, NULL, 's'}, {"landing", required_argument, NULL, 'l'},
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
+	struct hvt_replay_opts init = HVT_REPLAY_OPTS_INIT;
+	int opt, rc;
+
+	memset(c, 0, sizeof(*c));
+	c->o = init;
+	c->o.report = stderr;
+	c->o.print_event = cli_print_event;
+	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+		if (opt == 'h') {
+			usage(stdout);
+			return 0;
+		}
+		if ((rc = parse_opt(c, opt, optarg)) != 0)
+			return rc;
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return HVT_EXIT_USAGE;
+	}
+	c->path = argv[optind];
+	return -1;
+}
+
+/* The status `hvtrace record` gave the recorded run (record_session.c). */
+static int recorded_status(const struct hvt_replay_result *res)
+{
+	switch (res->end_reason) {
+	case HVT_END_POWEROFF: return res->exit_code & 0xff;
+	case HVT_END_TIMEOUT: return 124;
+	case HVT_END_INTERRUPTED: return 130;
+	case HVT_END_SHUTDOWN:
+	case HVT_END_BAD_ACCESS: return 125;
+	default: return HVT_EXIT_SOFTWARE;
+	}
+}
+
+static int status_for(const struct hvt_replay_result *res)
+{
+	switch (res->outcome) {
+	case HVT_REPLAY_OK: return recorded_status(res);
+	case HVT_REPLAY_CUT:
+	case HVT_REPLAY_STOPPED: return 0;
+	case HVT_REPLAY_DIVERGED: return REPLAY_EXIT_DIVERGED;
+	case HVT_REPLAY_REFUSED: return REPLAY_EXIT_REFUSED;
+	case HVT_REPLAY_CORRUPT: return REPLAY_EXIT_CORRUPT;
+	case HVT_REPLAY_NO_KVM: return REPLAY_EXIT_NO_KVM;
+	default: return HVT_EXIT_SOFTWARE;
+	}
+}
+
+static void describe_end(const struct hvt_replay_result *res)
+{
+	if (res->outcome == HVT_REPLAY_OK && res->end_reason == HVT_END_POWEROFF)
+		fprintf(stderr, "guest exited with %d as recorded", res->exit_code);
+	else if (res->outcome == HVT_REPLAY_OK && res->end_reason >= 0)
+		fprintf(stderr, "run ended as recorded: %s",
+			hvt_end_reason_name((unsigned)res->end_reason));
+	else if (res->outcome == HVT_REPLAY_OK)
+		fputs("all streams replayed", stderr);
+	else
+		fputs(res->msg, stderr);
+}
+
+static void summarize(const struct hvt_replay_result *res)
+{
+	char t[32], l[32];
+
+	fprintf(stderr, "hvtrace: replayed %" PRIu64 " events (%" PRIu64 " exits, %" PRIu64
+		" interrupts at exits, %" PRIu64 " landed asynchronously with %" PRIu64
+		" breakpoint hits stepped over and %" PRIu64 " single steps in %s) in %s; ",
+		res->events, res->exits, res->irqs_at_exit, res->irqs_landed, res->bp_hits_stepped,
+		res->steps, cli_fmt_ns(l, sizeof(l), res->landing_ns),
+		cli_fmt_ns(t, sizeof(t), res->wall_ns));
+	describe_end(res);
+	fputc('\n', stderr);
+}
+
+int hvt_cmd_replay(int argc, char **argv)
+{
+	struct cli_replay c;
+	struct hvt_replay_result res;
+	hvt_reader *r = NULL;
+	int rc = parse(argc, argv, &c);
+
+	if (rc >= 0)
+		return rc;
+	if ((rc = cli_open_trace(c.path, &r)) != 0)
+		return rc;
+	rc = hvt_replay_run(r, &c.o, &res);
+	hvt_reader_close(r);
+	if (rc < 0) {
+		cli_err("replay: %s", hvt_strerror(rc));
+		return HVT_EXIT_SOFTWARE;
+	}
+	if (res.fell_back_to_step)
+		cli_err("replay: hardware breakpoints were refused; landed interrupts by single step");
+	/* A replay that ran gets the summary line (always when it says why it
+	 * did not match); one that could not start gets the reason only. */
+	if (res.outcome > HVT_REPLAY_DIVERGED)
+		cli_err("replay: %s", res.msg);
+	else if (!c.quiet || res.outcome == HVT_REPLAY_DIVERGED || res.outcome == HVT_REPLAY_CUT)
+		summarize(&res);
+	return status_for(&res);
+}

@@ -159,16 +159,19 @@ static void describe_end(const struct hvt_replay_result *res)
 		fputs(res->msg, stderr);
 }
 
+/* Landing details only when something landed: most guests need none. */
 static void summarize(const struct hvt_replay_result *res)
 {
 	char t[32], l[32];
 
 	fprintf(stderr, "hvtrace: replayed %" PRIu64 " events (%" PRIu64 " exits, %" PRIu64
-		" interrupts at exits, %" PRIu64 " landed asynchronously with %" PRIu64
-		" breakpoint hits stepped over and %" PRIu64 " single steps in %s) in %s; ",
-		res->events, res->exits, res->irqs_at_exit, res->irqs_landed, res->bp_hits_stepped,
-		res->steps, cli_fmt_ns(l, sizeof(l), res->landing_ns),
-		cli_fmt_ns(t, sizeof(t), res->wall_ns));
+		" interrupts at exits, %" PRIu64 " landed asynchronously", res->events, res->exits,
+		res->irqs_at_exit, res->irqs_landed);
+	if (res->irqs_landed)
+		fprintf(stderr, " in %s: %" PRIu64 " breakpoint hits stepped over, %" PRIu64
+			" single steps", cli_fmt_ns(l, sizeof(l), res->landing_ns),
+			res->bp_hits_stepped, res->steps);
+	fprintf(stderr, ") in %s; ", cli_fmt_ns(t, sizeof(t), res->wall_ns));
 	describe_end(res);
 	fputc('\n', stderr);
 }

@@ -68,6 +68,19 @@ int cli_is_help(const char *arg)
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+int cli_help_or_bad_option(int opt, void (*usage)(FILE *))
+{
+	if (opt == 'h') {
+		usage(stdout);
+		return 0;
+	}
+	if (opt == '?') {
+		usage(stderr);
+		return HVT_EXIT_USAGE;
+	}
+	return -1;
+}
+
 int cli_one_file_args(int argc, char **argv, void (*usage)(FILE *))
 {
 	if (argc == 2 && cli_is_help(argv[1])) {

@@ -41,6 +41,10 @@ const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 int cli_parse_u64(const char *s, uint64_t *out);
 /* True for -h/--help. */
 int cli_is_help(const char *arg);
+/* The shared cases of a getopt_long loop: 'h' prints usage to stdout and
+ * gives 0, '?' (an unknown option) prints it to stderr and gives 64; any
+ * other option gives -1 for the caller to handle. */
+int cli_help_or_bad_option(int opt, void (*usage)(FILE *));
 /* For commands taking exactly one FILE: -1 when argv is `CMD FILE` (go on),
  * else the exit status after printing usage (0 for --help, 64 otherwise). */
 int cli_one_file_args(int argc, char **argv, void (*usage)(FILE *));

@@ -148,14 +148,12 @@ static int parse(int argc, char **argv, struct diff_cli *o)
 	static const struct option longopts[] = {{"threads", required_argument, NULL, 'T'},
 						  {"help", no_argument, NULL, 'h'}, {0}};
 	uint64_t v;
-	int c;
+	int c, rc;
 	*o = (struct diff_cli){0};
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?' || cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 64) {
+		if ((rc = cli_help_or_bad_option(c, usage)) >= 0)
+			return rc;
+		if (cli_parse_u64(optarg, &v) != 0 || v < 1 || v > 64) {
 			usage(stderr);
 			return HVT_EXIT_USAGE;
 		}

@@ -34,17 +34,11 @@ static int parse(int argc, char **argv, struct dump_opts *o)
 		{"vcpu", required_argument, NULL, 'v'}, {"from-time", required_argument, NULL, 't'},
 		{"limit", required_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'}, {0}};
 	uint64_t v;
-	int c;
+	int c, rc;
 	*o = (struct dump_opts){.vcpu = -1};
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?') {
-			usage(stderr);
-			return HVT_EXIT_USAGE;
-		}
+		if ((rc = cli_help_or_bad_option(c, usage)) >= 0)
+			return rc;
 		if (cli_parse_u64(optarg, &v) != 0) {
 			cli_err("dump: '%s' is not a number", optarg);
 			return HVT_EXIT_USAGE;

@@ -39,13 +39,11 @@ static int parse(int argc, char **argv, struct export_cli *o)
 {
 	static const struct option longopts[] = {{"format", required_argument, NULL, 'f'},
 		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {0}};
-	int c;
+	int c, rc;
 	*o = (struct export_cli){.format = -1, .out_path = "-"};
 	while ((c = getopt_long(argc, argv, "hf:o:", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
+		if ((rc = cli_help_or_bad_option(c, usage)) >= 0)
+			return rc;
 		if (c == 'o') {
 			o->out_path = optarg;
 		} else if (c != 'f' || (o->format = an_export_format_from_name(optarg)) < 0) {

@@ -111,14 +111,8 @@ static int parse(int argc, char **argv, struct stats_cli *o)
 	int c, rc;
 	*o = (struct stats_cli){.scan = {.filter = AN_FILTER_ALL}};
 	while ((c = getopt_long(argc, argv, "hk:", longopts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (c == '?') {
-			usage(stderr);
-			return HVT_EXIT_USAGE;
-		}
+		if ((rc = cli_help_or_bad_option(c, usage)) >= 0)
+			return rc;
 		if (c == 'x')
 			o->scan.filter.exclude_halt = 1;
 		else if (c == 'H')

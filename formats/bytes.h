@@ -58,7 +58,8 @@ static inline size_t hvt_put_varint(uint8_t *p, uint64_t v)
 }
 
 /* Reads a varint from [*pp, end). Returns 0 and advances *pp, or -1 when the
- * input ends inside the varint, runs past 10 bytes or overflows 64 bits. */
+ * input ends inside the varint, runs past 10 bytes, overflows 64 bits, or is
+ * overlong (a last byte of 0 after the first: not the canonical encoding). */
 static inline int hvt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
 {
 	const uint8_t *p = *pp;
@@ -71,6 +72,8 @@ static inline int hvt_get_varint(const uint8_t **pp, const uint8_t *end, uint64_
 			return -1; /* bits past 64 */
 		v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
+			if (b == 0 && shift > 0)
+				return -1; /* overlong: the encoding is canonical */
 			*pp = p;
 			*out = v;
 			return 0;
@@ -98,14 +101,16 @@ static inline int hvt_get_varint_fast(const uint8_t **pp, const uint8_t *end, ui
 		b = p[i];
 		v |= (b & 0x7f) << (7 * i);
 		if (b < 0x80) {
+			if (b == 0)
+				return -1; /* overlong: the encoding is canonical */
 			*out = v;
 			*pp = p + i + 1;
 			return 0;
 		}
 	}
 	b = p[9];
-	if (b > 1)
-		return -1; /* bits past 64, or an 11th byte */
+	if (b != 1)
+		return -1; /* bits past 64, an 11th byte, or overlong */
 	*out = v | (b << 63);
 	*pp = p + 10;
 	return 0;

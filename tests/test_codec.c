@@ -85,6 +85,37 @@ static void test_varint_malformed(void **state)
 	assert_int_equal(hvt_get_varint(&p, over, &v), -1);
 }
 
+/* Overlong varints (a trailing 0 byte) are not the canonical encoding and are
+ * refused by both the checked and the unrolled reader; padding past the
+ * input makes the unrolled (>= 10 bytes left) path run too. */
+static void test_varint_overlong(void **state)
+{
+	(void)state;
+	static const uint8_t cases[][12] = {
+		{0x80, 0x00},                                      /* 0 in two bytes */
+		{0xff, 0x00},                                      /* 127 in two bytes */
+		{0x80, 0x80, 0x80, 0x00},                          /* 0 in four bytes */
+		{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, /* ten */
+	};
+	static const size_t lens[] = {2, 2, 4, 10};
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		uint64_t v;
+		const uint8_t *p = cases[i];
+		assert_int_equal(hvt_get_varint(&p, cases[i] + lens[i], &v), -1);
+		p = cases[i];
+		assert_int_equal(hvt_get_varint_fast(&p, cases[i] + sizeof(cases[i]), &v), -1);
+	}
+	/* The canonical forms still read, on both paths. */
+	uint8_t one[12] = {0x01}, big[12] = {0x80, 0x01};
+	const uint8_t *p = one;
+	uint64_t v;
+	assert_int_equal(hvt_get_varint_fast(&p, one + sizeof(one), &v), 0);
+	assert_true(v == 1 && p == one + 1);
+	p = big;
+	assert_int_equal(hvt_get_varint_fast(&p, big + sizeof(big), &v), 0);
+	assert_true(v == 128 && p == big + 2);
+}
+
 static void test_zigzag_edges(void **state)
 {
 	(void)state;
@@ -385,6 +416,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_varint_edges),
 		cmocka_unit_test(test_varint_malformed),
+		cmocka_unit_test(test_varint_overlong),
 		cmocka_unit_test(test_zigzag_edges),
 		cmocka_unit_test(test_le_helpers),
 		cmocka_unit_test(test_event_roundtrip),

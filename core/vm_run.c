@@ -117,7 +117,7 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 		return HVT_E_INVAL;
 	memset(res, 0, sizeof(*res));
 	HVT_FORWARD(init_done_cv(vm));
-	vm->origin_ns = hvt_now_ns();
+	vm->origin_ns = vm->cfg.time_origin_ns ? vm->cfg.time_origin_ns : hvt_now_ns();
 	rc = start_vcpus(vm);
 	if (rc < 0) {
 		hvt_vm_fail(vm, rc, "cannot start a vCPU thread");

@@ -44,6 +44,9 @@ typedef struct hvt_vm_config {
 	                             * zero default) = stdin, -1 = none */
 	int console_out_fd;         /* guest serial output; -1 = discard; 0 (the zero
 	                             * default; stdin is never an output) = stdout */
+	uint64_t time_origin_ns;    /* host CLOCK_MONOTONIC ns of event time 0; 0 = when
+	                             * hvt_vm_run starts. The recorder passes its
+	                             * writer's origin so the trace header's is exact. */
 } hvt_vm_config;
 
 #define HVT_VM_MAX_VCPUS 64u

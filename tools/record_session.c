@@ -128,10 +128,12 @@ static void summarize(const struct record_opts *o, const struct record_result *r
 	fprintf(stderr, "; trace %s (%s)\n", o->out_path, cli_fmt_bytes(b, sizeof(b), (uint64_t)st.st_size));
 }
 
-static int create_vm(const struct record_opts *o, struct sink_ctx *sc, hvt_vm **vm)
+static int create_vm(const struct record_opts *o, struct sink_ctx *sc, uint64_t origin_ns,
+		     hvt_vm **vm)
 {
 	char msg[256] = "";
 	hvt_vm_config cfg = {
+		.time_origin_ns = origin_ns,
 		.image = o->image, .image_len_bytes = o->image_len_bytes, .image_format = o->image_format,
 		.mem_bytes = o->mem_bytes,
 		.vcpus = o->vcpus, .timeout_ns = o->timeout_ns, .sink = sink, .sink_ctx = sc,
@@ -158,8 +160,10 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	hvt_vm_result vr = {.end_reason = -1, .exit_code = -1};
 	struct hvt_writer_opts wo = HVT_WRITER_OPTS_INIT;
 	*res = (struct record_result){.status = HVT_EXIT_SOFTWARE, .end_reason = -1, .exit_code = -1};
+	/* One origin for the trace header and the VM's event times. */
 	wo.zstd_level = o->zstd_level;
-	int err = create_vm(o, &sc, &vm);
+	wo.time_origin_ns = hvt_monotonic_ns();
+	int err = create_vm(o, &sc, wo.time_origin_ns, &vm);
 	if (err) {
 		res->status = exit_status_for_create(err);
 		return;

@@ -54,6 +54,13 @@ int hvt_replay_config_read(hvt_reader *r, struct hvt_replay_config *cfg, char *m
 	const char *fmt, *cpuid;
 	size_t cpuid_len;
 	memset(cfg, 0, sizeof(*cfg));
+	const char *interposed;
+	if (hvt_reader_meta_get(r, "interposed", &interposed, NULL) == 0 && strcmp(interposed, "1") == 0) {
+		snprintf(msg, msg_len, "the trace was recorded by interposing on another VMM "
+			 "(record -- COMMAND): its devices are not hvtrace's, so it cannot be "
+			 "replayed; stats, export and diff work on it");
+		return HVT_E_UNSUPPORTED;
+	}
 	int err = meta_is(r, "backend", "kvm", msg, msg_len);
 	err = err ? err : meta_is(r, "arch", "x86_64", msg, msg_len);
 	err = err ? err : meta_u64(r, "vcpus", &vcpus, msg, msg_len);

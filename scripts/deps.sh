@@ -1,6 +1,6 @@
 # Sourced by bootstrap.sh and test.sh: installs the Debian packages hvtrace
 # needs to build and test, when they are missing.
-HVT_PACKAGES="cmake gcc make pkg-config binutils libzstd-dev libxxhash-dev libcmocka-dev valgrind"
+HVT_PACKAGES="cmake gcc make pkg-config binutils libzstd-dev libxxhash-dev libcmocka-dev valgrind qemu-system-x86"
 
 hvt_missing_packages() {
 	local missing="" p
@@ -18,7 +18,7 @@ hvt_install_deps() {
 	if [ "$(id -u)" = 0 ]; then
 		echo "hvtrace: installing:$missing" >&2
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >&2 || {
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >&2 || {
 			echo "hvtrace: apt-get failed" >&2
 			return 1
 		}

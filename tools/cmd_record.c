@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "record_session.h"
+#include "record_command.h"
 
 #define DEFAULT_OUT "hvtrace.hvt"
 #define DEFAULT_UNTIL_FAILURE_RUNS 100
@@ -16,7 +17,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: hvtrace record [OPTIONS] [GUEST]\n\n"
+	fputs("usage: hvtrace record [OPTIONS] [GUEST]\n"
+	      "       hvtrace record [-o FILE] [-q] -- COMMAND [ARGS...]\n\n"
 	      "Runs GUEST (an ELF64 or flat x86-64 image built against docs/guest-abi.md;\n"
 	      "default: the embedded demo guest) on hvtrace's own VMM over KVM and records\n"
 	      "every exit with its handling time, every value a device hands the guest\n"
@@ -45,7 +47,16 @@ static void usage(FILE *f)
 	      "failed (a full disk: the trace stays readable up to its last chunk); 70 on\n"
 	      "an internal error;\n"
 	      "64 for a bad command line. With --until-failure: the failing run's status,\n"
-	      "or 0 when every run passed (then no trace is kept).\n", f);
+	      "or 0 when every run passed (then no trace is kept).\n\n"
+	      "With -- COMMAND: runs an unmodified, dynamically linked KVM VMM (e.g.\n"
+	      "qemu-system-x86_64 -accel kvm ...) with an LD_PRELOAD shim that records every\n"
+	      "KVM_RUN exit of the first process that creates a VM: kind, port/address, size,\n"
+	      "data written or returned, handling and run times, one stream per vCPU id. No\n"
+	      "guest image is kept, so such traces work with stats, export, diff, dump but not\n"
+	      "replay (docs/interpose.md). COMMAND's output and exit status are its own\n"
+	      "(128+N when killed by signal N); a summary line goes to stderr. 127 when\n"
+	      "COMMAND is not found, 69 when it is static or never creates a KVM VM (no trace\n"
+	      "is left then), 74 when the trace cannot be written.\n", f);
 }
 
 struct cli_record {
@@ -53,6 +64,8 @@ struct cli_record {
 	const char *format;     /* "auto", "elf" or "flat" */
 	unsigned until_failure; /* 0: record once */
 	int help;
+	int command_argc;       /* > 0: record -- COMMAND */
+	char **command_argv;
 };
 
 /* "16M", "1G", "65536": bytes. */
@@ -149,9 +162,14 @@ static int parse(int argc, char **argv, struct cli_record *c)
 			return rc;
 	if (c->help)
 		return 0;
-	if (optind > 0 && strcmp(argv[optind - 1], "--") == 0 && optind < argc) {
-		cli_err("record: recording an unmodified VMM (record -- COMMAND) is not implemented yet");
-		return HVT_EXIT_USAGE;
+	if (optind > 0 && strcmp(argv[optind - 1], "--") == 0) {
+		if (optind == argc) {
+			cli_err("record: missing COMMAND after --");
+			return HVT_EXIT_USAGE;
+		}
+		c->command_argc = argc - optind;
+		c->command_argv = argv + optind;
+		return 0;
 	}
 	if (argc - optind > 1) {
 		cli_err("record: one guest image at most (got %d arguments)", argc - optind);
@@ -277,6 +295,8 @@ int hvt_cmd_record(int argc, char **argv)
 			usage(stdout);
 		return rc;
 	}
+	if (c.command_argc)
+		return record_command_run(c.ro.out_path, c.ro.quiet, c.command_argc, c.command_argv);
 	uint8_t *image = NULL;
 	if (c.ro.image_path && (rc = load_image(c.ro.image_path, &image, &c.ro.image_len_bytes)) != 0)
 		return rc;

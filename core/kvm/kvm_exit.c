@@ -1,6 +1,8 @@
 /* Translate struct kvm_run after KVM_RUN into a portable hvt_exit: one table
- * from KVM exit reasons to hvt_exit_kind. */
+ * from KVM exit reasons to hvt_exit_kind. Shared by our own backend and the
+ * LD_PRELOAD shim (core/kvm/shim/), so both name exits the same way. */
 #include "kvm_internal.h"
+#include "kvm_exit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -90,10 +92,9 @@ static void copy_regs(const struct kvm_run *run, hvt_exit *ex)
 	ex->regs_valid = 1;
 }
 
-void hvt_kvm_translate_exit(hvt_backend_vcpu *vcpu, int run_rc, int run_errno, hvt_exit *ex)
+void hvt_kvm_exit_from_run(const struct kvm_run *run, size_t run_bytes, int run_rc,
+			   int run_errno, hvt_exit *ex)
 {
-	const struct kvm_run *run = vcpu->run;
-
 	ex->count = 1;
 	ex->irq_ready = run->ready_for_interrupt_injection;
 	if (run_rc < 0) {
@@ -102,16 +103,20 @@ void hvt_kvm_translate_exit(hvt_backend_vcpu *vcpu, int run_rc, int run_errno, h
 		ex->kind = run_errno == EINTR || run_errno == EAGAIN ?
 			   HVT_EXIT_KICK : HVT_EXIT_INTERNAL_ERROR;
 		ex->err = run_errno == EINTR ? 0 : run_errno;
-		copy_regs(run, ex); /* KVM stores sync regs on this path too */
 		return;
 	}
 	ex->raw_reason = run->exit_reason;
-	copy_regs(run, ex);
 	if (run->exit_reason == KVM_EXIT_IO)
-		exit_io(run, vcpu->run_mmap_bytes, ex);
+		exit_io(run, run_bytes, ex);
 	else if (run->exit_reason == KVM_EXIT_MMIO)
 		exit_mmio(run, ex);
 	else
 		ex->kind = kind_of(run->exit_reason);
 	exit_details(run, ex);
+}
+
+void hvt_kvm_translate_exit(hvt_backend_vcpu *vcpu, int run_rc, int run_errno, hvt_exit *ex)
+{
+	hvt_kvm_exit_from_run(vcpu->run, vcpu->run_mmap_bytes, run_rc, run_errno, ex);
+	copy_regs(vcpu->run, ex); /* KVM stores sync regs on the -EINTR path too */
 }

@@ -130,6 +130,8 @@ typedef struct hvt_event {
 #define HVT_EVF_EXIT_ERRNO 0x0001u   /* EXIT: the run call failed; value = errno */
 #define HVT_EVF_EXIT_NO_REGS 0x0002u /* EXIT: regs_hash not available */
 #define HVT_EVF_EXIT_UNHANDLED 0x0004u /* EXIT: no device claimed the access */
+#define HVT_EVF_EXIT_UNFINISHED 0x0008u /* EXIT: the VMM never re-entered (it exited
+                                         * first): no handling time, read data unknown */
 
 HVT_API const char *hvt_event_type_name(unsigned type);
 HVT_API const char *hvt_exit_kind_name(unsigned kind);

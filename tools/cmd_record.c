@@ -157,14 +157,24 @@ static int parse(int argc, char **argv, struct cli_record *c)
 	c->ro.out_path = DEFAULT_OUT;
 	c->format = "auto";
 	c->ro.vcpus = 1;
-	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, NULL)) != -1)
+	int idx, vm_opt = -1; /* the last option that only the built-in VMM takes */
+	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, &idx)) != -1) {
 		if ((rc = apply_option(c, opt, optarg)) != 0)
 			return rc;
+		if (strchr("cmtulf", opt))
+			vm_opt = idx;
+	}
 	if (c->help)
 		return 0;
 	if (optind > 0 && strcmp(argv[optind - 1], "--") == 0) {
 		if (optind == argc) {
 			cli_err("record: missing COMMAND after --");
+			return HVT_EXIT_USAGE;
+		}
+		/* Refuse rather than ignore what would not apply to another VMM. */
+		if (vm_opt >= 0) {
+			cli_err("record: --%s applies to the built-in VMM, not to record -- COMMAND",
+				longopts[vm_opt].name);
 			return HVT_EXIT_USAGE;
 		}
 		c->command_argc = argc - optind;

@@ -51,4 +51,10 @@ set +e
 got=$?
 set -e
 [ "$got" -eq 64 ] && grep -q "missing COMMAND" err.txt || fail "record -- without COMMAND"
+# Options of the built-in VMM are refused with --, not silently ignored.
+set +e
+"$HVTRACE" record --vcpus 2 -o t.hvt -- true >/dev/null 2>err.txt
+got=$?
+set -e
+[ "$got" -eq 64 ] && grep -q "applies to the built-in VMM" err.txt || fail "record --vcpus -- COMMAND"
 echo "PASS"

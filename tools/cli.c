@@ -68,6 +68,18 @@ int cli_is_help(const char *arg)
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
 }
 
+int cli_status_for_end(int end_reason, int exit_code)
+{
+	switch (end_reason) {
+	case HVT_END_POWEROFF: return exit_code & 0xff;
+	case HVT_END_TIMEOUT: return 124;
+	case HVT_END_INTERRUPTED: return 130;
+	case HVT_END_SHUTDOWN:
+	case HVT_END_BAD_ACCESS: return 125;
+	default: return HVT_EXIT_SOFTWARE;
+	}
+}
+
 int cli_help_or_bad_option(int opt, void (*usage)(FILE *))
 {
 	if (opt == 'h') {

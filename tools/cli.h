@@ -27,6 +27,11 @@ int hvt_cmd_stats(int argc, char **argv);
 int hvt_cmd_export(int argc, char **argv);
 int hvt_cmd_diff(int argc, char **argv);
 
+/* The exit status of a guest run that ended with end_reason (enum
+ * hvt_end_reason): the guest's exit code on power-off, 124 timeout, 130
+ * interrupted, 125 shutdown or bad access, else 70. record returns it, and
+ * replay returns the same for a run that matched its recording. */
+int cli_status_for_end(int end_reason, int exit_code);
 /* Prints "hvtrace: <fmt>\n" to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens a trace, printing why not. 0, or the exit status to return. */

@@ -119,23 +119,10 @@ static int parse(int argc, char **argv, struct cli_replay *c)
 	return -1;
 }
 
-/* The status `hvtrace record` gave the recorded run (record_session.c). */
-static int recorded_status(const struct hvt_replay_result *res)
-{
-	switch (res->end_reason) {
-	case HVT_END_POWEROFF: return res->exit_code & 0xff;
-	case HVT_END_TIMEOUT: return 124;
-	case HVT_END_INTERRUPTED: return 130;
-	case HVT_END_SHUTDOWN:
-	case HVT_END_BAD_ACCESS: return 125;
-	default: return HVT_EXIT_SOFTWARE;
-	}
-}
-
 static int status_for(const struct hvt_replay_result *res)
 {
 	switch (res->outcome) {
-	case HVT_REPLAY_OK: return recorded_status(res);
+	case HVT_REPLAY_OK: return cli_status_for_end(res->end_reason, res->exit_code);
 	case HVT_REPLAY_CUT:
 	case HVT_REPLAY_STOPPED: return 0;
 	case HVT_REPLAY_DIVERGED: return REPLAY_EXIT_DIVERGED;

@@ -96,19 +96,6 @@ static int open_streams(hvt_writer *w, const hvt_vm *vm, struct sink_ctx *sc)
 	return 0;
 }
 
-/* hvtrace's exit status for a run that ended this way. */
-static int status_for(const hvt_vm_result *r)
-{
-	switch (r->end_reason) {
-	case HVT_END_POWEROFF: return r->exit_code & 0xff;
-	case HVT_END_TIMEOUT: return 124;
-	case HVT_END_INTERRUPTED: return 130;
-	case HVT_END_SHUTDOWN:
-	case HVT_END_BAD_ACCESS: return 125;
-	default: return HVT_EXIT_SOFTWARE;
-	}
-}
-
 static void summarize(const struct record_opts *o, const struct record_result *res,
 		      const hvt_vm_result *vr, uint64_t wall_ns)
 {
@@ -202,7 +189,7 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	if (werr || write_failed)
 		res->status = HVT_EXIT_IOERR;
 	else
-		res->status = err ? HVT_EXIT_SOFTWARE : status_for(&vr);
+		res->status = err ? HVT_EXIT_SOFTWARE : cli_status_for_end(vr.end_reason, vr.exit_code);
 out:
 	hvt_writer_close(w);
 	hvt_vm_free(vm);

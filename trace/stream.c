@@ -66,12 +66,7 @@ static int wait_for_room(struct hvt_stream *s, uint64_t need)
 		if (hvt_ring_has_room(&s->ring, s->head, need))
 			break;
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 10 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		hvt_deadline_after(10 * 1000 * 1000, &ts);
 		pthread_cond_timedwait(&w->space_cond, &w->mu, &ts);
 	}
 	atomic_store(&s->ring.producer_waiting, 0);

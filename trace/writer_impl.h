@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <zstd.h>
 
 #include "codec.h"
@@ -102,6 +103,8 @@ int hvt_writer_emit_chunk(struct hvt_writer *w, struct hvt_scratch *s, struct hv
 int hvt_writer_fail(struct hvt_writer *w, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* *ts = now (CLOCK_REALTIME) + wait_ns, for pthread_cond_timedwait. */
+void hvt_deadline_after(uint64_t wait_ns, struct timespec *ts);
 void *hvt_writer_thread_main(void *arg);
 void hvt_writer_wake(struct hvt_writer *w);
 /* Room for a chunk plus the stream's largest event, touched at once. */

@@ -127,11 +127,6 @@ static void for_each_stream(struct hvt_writer *w, int emit)
 	}
 }
 
-static uint64_t now_ns(void)
-{
-	return hvt_monotonic_ns();
-}
-
 static uint64_t thread_cpu_ns(void)
 {
 	struct timespec ts;
@@ -139,19 +134,26 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Waits for a kick, a flush request, stop, or the next tick. Returns with
- * w->mu held; *flush_gen gets the flush generation to complete (0: none). */
+/* pthread_cond_timedwait takes an absolute CLOCK_REALTIME time: the one
+ * place a wait of wait_ns becomes one. */
+void hvt_deadline_after(uint64_t wait_ns, struct timespec *ts)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	uint64_t ns = (uint64_t)ts->tv_nsec + wait_ns;
+	ts->tv_sec += (time_t)(ns / 1000000000u);
+	ts->tv_nsec = (long)(ns % 1000000000u);
+}
+
+/* Waits, with w->mu held, for a kick, a flush request, stop, or the next
+ * tick. */
 static void wait_for_work(struct hvt_writer *w, uint64_t next_tick_ns)
 {
 	while (!atomic_load(&w->kicked) && !w->stop && w->flush_requested == w->flush_done) {
-		uint64_t now = now_ns();
+		uint64_t now = hvt_monotonic_ns();
 		if (now >= next_tick_ns)
 			break;
 		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		uint64_t ns = (uint64_t)ts.tv_nsec + (next_tick_ns - now);
-		ts.tv_sec += (time_t)(ns / 1000000000u);
-		ts.tv_nsec = (long)(ns % 1000000000u);
+		hvt_deadline_after(next_tick_ns - now, &ts);
 		pthread_cond_timedwait(&w->work_cond, &w->mu, &ts);
 	}
 }
@@ -171,7 +173,7 @@ void *hvt_writer_thread_main(void *arg)
 {
 	struct hvt_writer *w = arg;
 	uint64_t interval_ns = (uint64_t)w->opts.flush_interval_ms * 1000000u;
-	uint64_t next_tick = now_ns() + interval_ns;
+	uint64_t next_tick = hvt_monotonic_ns() + interval_ns;
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		wait_for_work(w, next_tick);
@@ -180,13 +182,13 @@ void *hvt_writer_thread_main(void *arg)
 		uint64_t flush_gen = w->flush_requested;
 		int want_flush = flush_gen != w->flush_done;
 		pthread_mutex_unlock(&w->mu);
-		int tick = now_ns() >= next_tick;
+		int tick = hvt_monotonic_ns() >= next_tick;
 		int emit = tick || want_flush || stop;
 		for_each_stream(w, emit);
 		if (emit)
 			finish_flush(w, flush_gen);
 		if (tick)
-			next_tick = now_ns() + interval_ns;
+			next_tick = hvt_monotonic_ns() + interval_ns;
 		atomic_store(&w->stat_bg_cpu_ns, thread_cpu_ns());
 		if (stop)
 			break;

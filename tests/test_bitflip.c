@@ -152,13 +152,6 @@ static void test_flip_zstd_no_footer(void **state)
 	run(1, 0);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ttmp_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,5 +160,5 @@ int main(void)
 		cmocka_unit_test(test_flip_zstd_footer),
 		cmocka_unit_test(test_flip_zstd_no_footer),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, ttmp_teardown);
 }

@@ -61,13 +61,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ttmp_cleanup();
-	return 0;
-}
-
 static void chunk_of(const uint8_t *buf, size_t len, uint64_t k, struct hvt_chunk_info *ci)
 {
 	hvt_reader *r;
@@ -164,5 +157,5 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_dump_lines),
 		cmocka_unit_test(test_info_golden),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, ttmp_teardown);
 }

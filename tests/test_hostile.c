@@ -237,13 +237,6 @@ static void test_hostile_payloads_zstd(void **state)
 	hostile_payloads(1);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ttmp_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -252,5 +245,5 @@ int main(void)
 		cmocka_unit_test(test_hostile_payloads_raw),
 		cmocka_unit_test(test_hostile_payloads_zstd),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, ttmp_teardown);
 }

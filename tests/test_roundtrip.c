@@ -371,13 +371,6 @@ static void test_parallel_cursors(void **state)
 		tev_list_free(&s[i]);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ttmp_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,5 +379,5 @@ int main(void)
 		cmocka_unit_test(test_buffer_sizes),
 		cmocka_unit_test(test_parallel_cursors),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, ttmp_teardown);
 }

@@ -695,13 +695,6 @@ static void test_meta_total_bound(void **state)
 	free(v);
 }
 
-static int teardown(void **state)
-{
-	(void)state;
-	ttmp_cleanup();
-	return 0;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,5 +712,5 @@ int main(void)
 		cmocka_unit_test(test_live_readers),
 		cmocka_unit_test(test_meta_total_bound),
 	};
-	return cmocka_run_group_tests(tests, NULL, teardown);
+	return cmocka_run_group_tests(tests, NULL, ttmp_teardown);
 }

@@ -417,6 +417,13 @@ void ttmp_cleanup(void)
 	tmp_dir[0] = 0;
 }
 
+int ttmp_teardown(void **state)
+{
+	(void)state;
+	ttmp_cleanup();
+	return 0;
+}
+
 struct hvt_writer_opts topts(int zstd_level, uint32_t chunk_raw_bytes)
 {
 	struct hvt_writer_opts o = HVT_WRITER_OPTS_INIT;

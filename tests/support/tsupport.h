@@ -77,6 +77,8 @@ void tspew(const char *path, const void *buf, size_t len);
 /* A per-process scratch directory, created on first use. */
 const char *ttmp_path(char *buf, size_t len, const char *name);
 void ttmp_cleanup(void);
+/* A cmocka group teardown that only removes the temporary files. */
+int ttmp_teardown(void **state);
 
 /* Writer options with small chunks and an explicit time origin. */
 struct hvt_writer_opts topts(int zstd_level, uint32_t chunk_raw_bytes);

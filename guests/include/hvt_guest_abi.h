@@ -44,6 +44,24 @@
  * RDI = vCPU index, RSI = vCPU count, RDX = RAM size in bytes,
  * RSP = RAM size - index * HVT_GUEST_STACK_BYTES, RFLAGS = 0x2 (IF clear). */
 
+/* arm64 (Hypervisor.framework backend): the same RAM layout and MMIO window;
+ * the console, power-off, marker and interrupt acknowledge are MMIO registers
+ * there, power-off is also PSCI over HVC, and the timer is the architectural
+ * virtual timer (docs/guest-abi.md, "arm64"). */
+#define HVT_MMIO_CONSOLE_DATA     (HVT_MMIO_BASE + 0x200) /* w: byte out; r: next input byte (0 if none) */
+#define HVT_MMIO_CONSOLE_STATUS   (HVT_MMIO_BASE + 0x208) /* r: HVT_SERIAL_LSR_* bits */
+#define HVT_MMIO_POWEROFF         (HVT_MMIO_BASE + 0x300) /* w: power off, exit code = value */
+#define HVT_MMIO_MARKER           (HVT_MMIO_BASE + 0x310) /* w: marker id = value, marker value = X1 */
+#define HVT_MMIO_IRQ_ACK          (HVT_MMIO_BASE + 0x400) /* r: pending interrupt id, lowers the line */
+#define HVT_IRQ_ID_VTIMER         27u   /* the EL1 virtual timer (its GIC PPI number) */
+#define HVT_IRQ_ID_NONE           1023u /* no interrupt pending (the GIC's spurious id) */
+#define HVT_PSCI_VERSION          0x84000000u /* HVC #0, X0: returns 0x00010000 (PSCI 1.0) */
+#define HVT_PSCI_SYSTEM_OFF       0x84000008u /* HVC #0, X0: power off, exit code 0 */
+#define HVT_PSCI_SYSTEM_RESET     0x84000009u /* HVC #0, X0: END SHUTDOWN */
+#define HVT_PSCI_NOT_SUPPORTED    0xffffffffu /* X0 after any other HVC */
+#define HVT_ARM64_ENTRY_CPSR      0x3c5u      /* EL1h, D A I F masked */
+#define HVT_ARM64_ENTRY_SCTLR     0x30d00800u /* MMU and caches off: RES1 bits only */
+
 /* The VMM stops a guest after this many unmapped accesses in a row. */
 #define HVT_BAD_ACCESS_LIMIT 10000u
 

@@ -34,22 +34,39 @@ typedef struct hvt_mem_region {
  * through the backend's buffer (KVM: one page). */
 #define HVT_EXIT_MAX_DATA 4096u
 
-/* A portable description of one exit, filled by run(). */
+/* The largest register file of any architecture (arm64's 34). */
+#define HVT_MAX_NREGS HVT_ARM64_NREGS
+
+/* A portable description of one exit, filled by run().
+ *
+ * Per kind, beyond the obvious: MMIO on arm64 also sets fault_va and syndrome
+ * (the data abort's ESR); HYPERCALL: addr = X0 at the call (the SMCCC
+ * function id), detail[0..3] = X0..X3, syndrome = ESR (imm16 in its low
+ * bits); SYSREG: addr = the MSR/MRS encoding (op0 << 14 | op1 << 11 |
+ * CRn << 7 | CRm << 3 | op2), is_write = MSR, value = the data written,
+ * detail[0] = Rt; UNKNOWN on arm64: syndrome = the raw ESR. A read (MMIO,
+ * MRS) or a hypercall gets its result through complete_read. */
 typedef struct hvt_exit {
 	uint8_t kind;         /* enum hvt_exit_kind */
-	uint8_t is_write;     /* PIO/MMIO: 1 = guest wrote, 0 = guest reads */
+	uint8_t is_write;     /* PIO/MMIO/SYSREG: 1 = guest wrote, 0 = guest reads */
 	uint8_t regs_valid;   /* regs holds the register file at the exit */
 	uint8_t irq_ready;    /* the guest can take an interrupt right now */
-	uint32_t raw_reason;  /* backend's own exit code (KVM_EXIT_*) */
-	uint64_t addr;        /* port number or guest physical address */
+	uint32_t raw_reason;  /* backend's own exit code (KVM_EXIT_*, hv_exit_reason_t) */
+	uint64_t addr;        /* port number, guest physical address, sysreg, function id */
 	uint32_t size;        /* access size in bytes (1, 2, 4, 8) */
 	uint32_t count;       /* string I/O repetitions, 1 otherwise */
 	uint64_t value;       /* write: first element's data, zero-extended */
 	const uint8_t *data;  /* write: count * size bytes; borrowed until next run */
 	uint64_t run_ns;      /* host time spent inside the run call */
 	int err;              /* errno when the run call itself failed, else 0 */
-	uint64_t detail[4];   /* INTERNAL_ERROR/FAIL_ENTRY/SYSTEM_EVENT raw words */
-	uint64_t regs[HVT_X86_NREGS]; /* register file in event.h order when regs_valid */
+	uint64_t detail[4];   /* raw words: KVM INTERNAL_ERROR/FAIL_ENTRY/SYSTEM_EVENT,
+	                       * HVF hypercall X0..X3 or sysreg Rt */
+	uint64_t syndrome;    /* arm64: ESR of an EXCEPTION exit, else 0 */
+	uint64_t fault_va;    /* arm64 data abort: faulting virtual address (FAR) */
+	uint32_t nregs;       /* entries of regs in use: HVT_X86_NREGS or HVT_ARM64_NREGS
+	                       * (0 from an older filler means HVT_X86_NREGS) */
+	uint64_t regs[HVT_MAX_NREGS]; /* register file in event.h order when regs_valid;
+	                       * the tail past nregs is zero */
 } hvt_exit;
 
 /* Portable register file: x86-64 uses the first HVT_X86_NREGS entries in the
@@ -66,6 +83,12 @@ enum hvt_x86_reg {
 	HVT_X86_R15, HVT_X86_RIP, HVT_X86_RFLAGS
 };
 
+/* arm64: x0..x30, then the current SP (SP_EL1 in EL1h), PC and CPSR. */
+enum hvt_arm64_reg {
+	HVT_ARM64_X0 = 0, HVT_ARM64_X1 = 1, HVT_ARM64_X2 = 2, HVT_ARM64_X30 = 30,
+	HVT_ARM64_SP = 31, HVT_ARM64_PC = 32, HVT_ARM64_CPSR = 33
+};
+
 /* Hardware debug state: up to four execution breakpoints plus single step. */
 #define HVT_MAX_HW_BREAKPOINTS 4u
 typedef struct hvt_debug {
@@ -73,6 +96,16 @@ typedef struct hvt_debug {
 	uint8_t bp_enabled_mask;                 /* bit i enables bp_gva[i] */
 	uint8_t single_step;                     /* 1 = trap after each instruction */
 } hvt_debug;
+
+/* The arm64 virtual timer as the VMM sees it after an exit (vcpu_timer_sync). */
+typedef struct hvt_vtimer_state {
+	uint8_t unmasked;     /* this call unmasked it: the guest dealt with the last firing */
+	uint8_t masked;       /* still masked after a VTIMER_ACTIVATED exit */
+	uint8_t armed;        /* CNTV_CTL: ENABLE set, IMASK clear: it will fire */
+	uint64_t ctl;         /* CNTV_CTL_EL0 */
+	uint64_t cval;        /* CNTV_CVAL_EL0, in virtual counter ticks */
+	uint64_t wait_ns;     /* armed: host ns until it fires (0 = due now) */
+} hvt_vtimer_state;
 
 /* Result of offering an interrupt: injected at the next entry, or the guest
  * cannot take it now and the backend asked for an IRQ_WINDOW exit. */
@@ -106,7 +139,10 @@ typedef struct hvt_backend_ops {
 	 * interrupted); a negative HVT_E_* only for misuse. */
 	int (*vcpu_run)(hvt_backend_vcpu *vcpu, hvt_exit *ex);
 	/* Hand the data of the last read exit to the guest (count * size
-	 * bytes); takes effect at the next run. */
+	 * bytes); takes effect at the next run. On arm64 also the result of an
+	 * MRS (8 bytes, into Rt) and of a hypercall (8 bytes, into X0); the
+	 * instruction that exited completes at the next run (the PC moves past
+	 * a data abort, MRS/MSR or WFI then, never past HVC: it already is). */
 	int (*vcpu_complete_read)(hvt_backend_vcpu *vcpu, const void *data, size_t len_bytes);
 	/* Force an exit, or make the next run return at once. Any thread;
 	 * async-signal-safe. */
@@ -120,9 +156,27 @@ typedef struct hvt_backend_ops {
 	int (*vcpu_get_regs)(hvt_backend_vcpu *vcpu, hvt_regs *regs);
 	int (*vcpu_set_regs)(hvt_backend_vcpu *vcpu, const hvt_regs *regs);
 	int (*vcpu_set_debug)(hvt_backend_vcpu *vcpu, const hvt_debug *dbg);
+
+	/* Optional ops (NULL when the architecture has no such thing). */
+
+	/* Level-triggered interrupt line (arm64: the IRQ input, offered with
+	 * hv_vcpu_set_pending_interrupt before every run while high). Owning
+	 * thread. NULL on x86, which injects vectors with offer_irq. */
+	int (*vcpu_set_irq_line)(hvt_backend_vcpu *vcpu, int high);
+	/* The arm64 vtimer protocol, at every exit (owning thread): if the timer
+	 * is masked after a VTIMER_ACTIVATED exit and no longer firing (CNTV_CTL
+	 * ENABLE clear, IMASK set or ISTATUS clear), unmask it; report the state
+	 * and, when armed, the host ns until it fires. */
+	int (*vcpu_timer_sync)(hvt_backend_vcpu *vcpu, hvt_vtimer_state *st);
+	/* The owning thread is done with the vCPU (HVF: a vCPU is destroyed by
+	 * the thread that created it). Only free may follow. */
+	void (*vcpu_detach)(hvt_backend_vcpu *vcpu);
 } hvt_backend_ops;
 
 /* The KVM backend (Linux x86-64 only; NULL elsewhere). */
 const hvt_backend_ops *hvt_backend_kvm(void);
+/* The Hypervisor.framework backend (macOS arm64, or Linux with the stand-in
+ * of compat/hvf/; NULL in builds without it). */
+const hvt_backend_ops *hvt_backend_hvf(void);
 
 #endif

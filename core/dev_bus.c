@@ -27,7 +27,9 @@ int hvt_dev_mmio(hvt_vcpu_ctx *vc, hvt_io *io)
 {
 	int rc = HVT_DEV_UNMAPPED;
 
-	if (io->addr == HVT_MMIO_CLOCK_NS)
+	if (vc->vm->m->arch->id == HVT_ARCH_ARM64)
+		rc = hvt_dev_mmio_arm64(vc, io); /* its own map: console, power-off... */
+	else if (io->addr == HVT_MMIO_CLOCK_NS)
 		rc = hvt_clock_access(vc, io);
 	else if (io->addr == HVT_MMIO_ENTROPY)
 		rc = hvt_entropy_access(vc, io);

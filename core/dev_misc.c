@@ -21,7 +21,8 @@ int hvt_poweroff_access(hvt_vcpu_ctx *vc, hvt_io *io)
 	return HVT_DEV_HANDLED;
 }
 
-/* Marker: id = the data written, value = RSI, so one OUT carries both. */
+/* Marker: id = the data written, value = RSI (arm64: X1), so one store
+ * carries both. */
 int hvt_marker_access(hvt_vcpu_ctx *vc, hvt_io *io)
 {
 	hvt_event *ev;
@@ -33,8 +34,9 @@ int hvt_marker_access(hvt_vcpu_ctx *vc, hvt_io *io)
 	ev = hvt_aux_push_dev(vc, HVT_EV_MARKER, 0);
 	if (ev) {
 		ev->addr = io->value & size_mask(io->size);
-		ev->value = io->ex->regs_valid ? io->ex->regs[HVT_X86_RSI] : 0;
-		ev->pc = io->ex->regs[HVT_X86_RIP];
+		const hvt_arch *arch = vc->vm->m->arch;
+		ev->value = io->ex->regs_valid ? io->ex->regs[arch->marker_reg] : 0;
+		ev->pc = io->ex->regs[arch->pc_reg];
 	}
 	return HVT_DEV_HANDLED;
 }

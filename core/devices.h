@@ -29,6 +29,9 @@ enum hvt_dev_result { HVT_DEV_HANDLED = 0, HVT_DEV_UNMAPPED = 1 };
  * HVT_E_*; an unmapped read leaves all-ones in io->value. */
 int hvt_dev_pio(hvt_vcpu_ctx *vc, hvt_io *io);
 int hvt_dev_mmio(hvt_vcpu_ctx *vc, hvt_io *io);
+/* dev_arm64.c: the arm64 MMIO map (console, power-off, marker, IRQ ack,
+ * clock, entropy; no x86 timer). Same contract as hvt_dev_mmio. */
+int hvt_dev_mmio_arm64(hvt_vcpu_ctx *vc, hvt_io *io);
 
 /* dev_serial.c: the console, shared by all vCPUs. */
 #define HVT_SERIAL_IN_BYTES 64u

@@ -29,6 +29,7 @@ int hvt_load_flat(const uint8_t *image, size_t len_bytes, const hvt_guest_ram *r
 	info->entry_pa = HVT_GUEST_LOAD_PA;
 	info->lowest_pa = HVT_GUEST_LOAD_PA;
 	info->highest_pa = HVT_GUEST_LOAD_PA + len_bytes;
+	info->arch = HVT_ARCH_UNKNOWN; /* a flat image has no machine type */
 	return 0;
 }
 

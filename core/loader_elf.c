@@ -1,4 +1,5 @@
-/* ELF64 loader: static, freestanding x86-64 executables, PT_LOAD segments.
+/* ELF64 loader: static, freestanding x86-64 or AArch64 executables, PT_LOAD
+ * segments (the same rules for both machines; the machine is reported).
  * The ELF structures are read field by field from little-endian bytes (no
  * <elf.h>: it does not exist on macOS, and casting untrusted bytes to structs
  * invites alignment trouble). */
@@ -17,6 +18,7 @@
 #define ELF_PT_INTERP 3u
 #define ELF_ET_EXEC 2u
 #define ELF_EM_X86_64 62u
+#define ELF_EM_AARCH64 183u
 
 static uint64_t rd_le(const uint8_t *p, unsigned n)
 {
@@ -25,6 +27,17 @@ static uint64_t rd_le(const uint8_t *p, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		v |= (uint64_t)p[i] << (8 * i);
 	return v;
+}
+
+int hvt_elf_arch(const uint8_t *image, size_t len_bytes)
+{
+	uint64_t machine;
+
+	if (len_bytes < EHDR_BYTES)
+		return HVT_ARCH_UNKNOWN;
+	machine = rd_le(image + 18, 2);
+	return machine == ELF_EM_X86_64 ? HVT_ARCH_X86_64 :
+	       machine == ELF_EM_AARCH64 ? HVT_ARCH_ARM64 : HVT_ARCH_UNKNOWN;
 }
 
 typedef struct elf_phdr {
@@ -43,8 +56,9 @@ static int check_ehdr(const uint8_t *im, size_t len, char *msg, size_t msg_len)
 	HVT_FAIL_IF(rd_le(im + 16, 2) != ELF_ET_EXEC, msg, msg_len, HVT_E_BAD_IMAGE,
 		    "ELF type %u is not ET_EXEC (static, non-PIE executables only)",
 		    (unsigned)rd_le(im + 16, 2));
-	HVT_FAIL_IF(rd_le(im + 18, 2) != ELF_EM_X86_64, msg, msg_len, HVT_E_BAD_IMAGE,
-		    "ELF machine %u is not x86-64", (unsigned)rd_le(im + 18, 2));
+	HVT_FAIL_IF(hvt_elf_arch(im, len) == HVT_ARCH_UNKNOWN, msg, msg_len, HVT_E_BAD_IMAGE,
+		    "ELF machine %u is neither x86-64 (62) nor AArch64 (183)",
+		    (unsigned)rd_le(im + 18, 2));
 	HVT_FAIL_IF(rd_le(im + 54, 2) != PHDR_BYTES, msg, msg_len, HVT_E_BAD_IMAGE,
 		    "ELF e_phentsize %u is not %u", (unsigned)rd_le(im + 54, 2), PHDR_BYTES);
 	return 0;
@@ -143,5 +157,6 @@ int hvt_load_elf64(const uint8_t *image, size_t len_bytes, const hvt_guest_ram *
 	HVT_FORWARD(walk_phdrs(image, len_bytes, ram, info, 1, msg, msg_len));
 	info->format = HVT_IMAGE_ELF;
 	info->entry_pa = entry;
+	info->arch = hvt_elf_arch(image, len_bytes);
 	return 0;
 }

@@ -33,10 +33,13 @@ static int load(hvt_machine *m, const hvt_machine_config *cfg, char *msg, size_t
 		.usable_end_pa = m->mem_bytes - (uint64_t)m->n_vcpus * HVT_GUEST_STACK_BYTES,
 	};
 
-	m->image = cfg->image ? cfg->image : hvt_demo_guest;
-	m->image_len_bytes = cfg->image ? cfg->image_len_bytes : hvt_demo_guest_len;
-	return hvt_load_image(m->image, m->image_len_bytes, cfg->image_format, &ram,
-			      &m->load, msg, msg_len);
+	HVT_FORWARD(hvt_load_image(m->image, m->image_len_bytes, cfg->image_format, &ram,
+				   &m->load, msg, msg_len));
+	/* machine_select.c matched backend and ELF machine; this is the backstop. */
+	HVT_FAIL_IF(m->load.arch != HVT_ARCH_UNKNOWN && m->load.arch != m->arch->id, msg,
+		    msg_len, HVT_E_BAD_IMAGE, "the image's ELF machine does not match the "
+		    "%s backend's %s", m->ops->name, m->arch->name);
+	return 0;
 }
 
 static int create_backend(hvt_machine *m, char *msg, size_t msg_len)
@@ -56,9 +59,7 @@ static int init_machine(hvt_machine *m, const hvt_machine_config *cfg, char *msg
 {
 	m->mem_bytes = cfg->mem_bytes ? cfg->mem_bytes : HVT_GUEST_MEM_DEFAULT;
 	m->n_vcpus = cfg->vcpus ? cfg->vcpus : 1;
-	m->ops = hvt_backend_kvm();
-	HVT_FAIL_IF(!m->ops, msg, msg_len, HVT_E_NO_HYPERVISOR,
-		    "no hypervisor backend on this platform");
+	HVT_FORWARD(hvt_machine_select(cfg, m, msg, msg_len));
 	HVT_FORWARD(check_config(cfg, m->mem_bytes, m->n_vcpus, msg, msg_len));
 	/* Anonymous mmap: zero-filled, page aligned, and untouched pages cost nothing. */
 	m->ram = mmap(NULL, m->mem_bytes, PROT_READ | PROT_WRITE,
@@ -94,14 +95,7 @@ int hvt_machine_set_entry_regs(hvt_machine *m, unsigned index)
 
 	if (index >= m->n_vcpus)
 		return HVT_E_INVAL;
-	memset(&r, 0, sizeof(r));
-	r.nregs = HVT_X86_NREGS;
-	r.r[HVT_X86_RIP] = m->load.entry_pa;
-	r.r[HVT_X86_RSP] = m->mem_bytes - (uint64_t)index * HVT_GUEST_STACK_BYTES;
-	r.r[HVT_X86_RDI] = index;
-	r.r[HVT_X86_RSI] = m->n_vcpus;
-	r.r[HVT_X86_RDX] = m->mem_bytes;
-	r.r[HVT_X86_RFLAGS] = 0x2;
+	hvt_arch_entry_regs(m->arch, m, index, &r);
 	return m->ops->vcpu_set_regs(m->vcpus[index], &r);
 }
 

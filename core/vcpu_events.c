@@ -54,6 +54,20 @@ hvt_event *hvt_aux_push_dev(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind)
 	return hvt_aux_dev_room(vc) ? hvt_aux_push(vc, type, kind) : NULL;
 }
 
+void hvt_irq_event_fill(hvt_event *ev, const hvt_exit *last, int async)
+{
+	hvt_aux_event *a = (hvt_aux_event *)ev;
+	unsigned nregs = hvt_exit_nregs(last);
+
+	ev->pc = hvt_exit_pc(last);
+	ev->regs_hash = hvt_exit_regs_hash(last);
+	if (!async)
+		return;
+	ev->kind = HVT_IRQ_ASYNC;
+	hvt_regs_le(last->regs, nregs, a->data);
+	ev->data_len = nregs * 8;
+}
+
 void hvt_exit_begin(hvt_vcpu_ctx *vc, const hvt_exit *ex, uint64_t exit_ns)
 {
 	hvt_exit_describe(ex, &vc->cur);

@@ -112,11 +112,23 @@ static int handle_halt(hvt_vcpu_ctx *vc)
 	return 0;
 }
 
-static void end_with(hvt_vcpu_ctx *vc, int reason, const char *what, const hvt_exit *ex)
+/* WFI/WFE on arm64 (the backend has a vtimer), HLT on x86. */
+static int handle_halt_any(hvt_vcpu_ctx *vc)
 {
-	snprintf(vc->end_msg, sizeof(vc->end_msg), "%s (raw reason %u, errno %d, "
-		 "detail 0x%llx 0x%llx)", what, ex->raw_reason, ex->err,
-		 (unsigned long long)ex->detail[0], (unsigned long long)ex->detail[1]);
+	return vc->vm->ops->vcpu_timer_sync ? hvt_handle_wfi(vc) : handle_halt(vc);
+}
+
+void hvt_end_with(hvt_vcpu_ctx *vc, int reason, const char *what, const hvt_exit *ex)
+{
+	if (ex->syndrome)
+		snprintf(vc->end_msg, sizeof(vc->end_msg), "%s (raw reason %u, syndrome 0x%llx, "
+			 "class 0x%02x, address 0x%llx)", what, ex->raw_reason,
+			 (unsigned long long)ex->syndrome, (unsigned)(ex->syndrome >> 26) & 0x3f,
+			 (unsigned long long)ex->fault_va);
+	else
+		snprintf(vc->end_msg, sizeof(vc->end_msg), "%s (raw reason %u, errno %d, "
+			 "detail 0x%llx 0x%llx)", what, ex->raw_reason, ex->err,
+			 (unsigned long long)ex->detail[0], (unsigned long long)ex->detail[1]);
 	hvt_vm_stop(vc->vm, reason, 0);
 }
 
@@ -131,19 +143,25 @@ static int handle_exit(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 	case HVT_EXIT_MMIO_WRITE:
 		return handle_mmio(vc, ex);
 	case HVT_EXIT_HALT:
-		return handle_halt(vc);
+		return handle_halt_any(vc);
+	case HVT_EXIT_HYPERCALL:
+		return hvt_handle_hypercall(vc, ex);
+	case HVT_EXIT_SYSREG:
+		return hvt_handle_sysreg(vc, ex);
+	case HVT_EXIT_TIMER:
+		return hvt_handle_vtimer(vc, ex);
 	case HVT_EXIT_KICK:       /* timer or stop: handled before the next entry */
 	case HVT_EXIT_IRQ_WINDOW: /* the pending interrupt is offered again */
 	case HVT_EXIT_DEBUG:      /* only replay arms breakpoints; recorded as is */
 		return 0;
 	case HVT_EXIT_SHUTDOWN:
-		end_with(vc, HVT_END_SHUTDOWN, "triple fault or system event", ex);
+		hvt_end_with(vc, HVT_END_SHUTDOWN, "triple fault or system event", ex);
 		return 0;
 	case HVT_EXIT_INTERNAL_ERROR:
-		end_with(vc, HVT_END_ERROR, "the hypervisor could not run the guest", ex);
+		hvt_end_with(vc, HVT_END_ERROR, "the hypervisor could not run the guest", ex);
 		return 0;
 	default:
-		end_with(vc, HVT_END_ERROR, "unexpected exit", ex);
+		hvt_end_with(vc, HVT_END_ERROR, "unexpected exit", ex);
 		return 0;
 	}
 }
@@ -177,18 +195,13 @@ static int prepare_entry(hvt_vcpu_ctx *vc, const hvt_exit *last)
 		int rc = vc->vm->ops->vcpu_offer_irq(vc->bv, (uint8_t)vc->pending_vector);
 		HVT_FORWARD(rc);
 		if (rc == HVT_IRQ_INJECTED && (ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, 0))) {
-			hvt_aux_event *a = (hvt_aux_event *)ev;
+			hvt_irq_event_fill(ev, last, landing_is_async(last));
 			ev->addr = (uint64_t)vc->pending_vector;
-			ev->pc = last->regs[HVT_X86_RIP];
-			ev->regs_hash = hvt_regs_hash(last->regs);
-			if (landing_is_async(last)) {
-				ev->kind = HVT_IRQ_ASYNC;
-				hvt_regs_le(last->regs, a->data);
-				ev->data_len = HVT_X86_NREGS * 8;
-			}
 			vc->pending_vector = -1;
 		}
 	}
+	if (vc->vm->ops->vcpu_timer_sync && last)
+		HVT_FORWARD(hvt_vtimer_sync(vc));
 commit:
 	hvt_maybe_sample(vc, hvt_now_ns(), 0);
 	return hvt_events_commit(vc, hvt_now_ns());
@@ -232,6 +245,9 @@ void *hvt_vcpu_thread(void *arg)
 	reason = stop_reason(vc);
 	(void)hvt_emit_end(vc, reason, reason == HVT_END_POWEROFF ?
 			   atomic_load(&vm->exit_code) : 0);
+	/* The backend's vCPU belongs to this thread (HVF): release it here. */
+	if (vm->ops->vcpu_detach)
+		vm->ops->vcpu_detach(vc->bv);
 	atomic_store(&vc->done, 1);
 	pthread_mutex_lock(&vm->done_mu);
 	vm->n_done++;

@@ -59,7 +59,7 @@ static int init_vm(hvt_vm *vm, const hvt_vm_config *cfg, char *msg, size_t msg_l
 	hvt_machine_config mc = {
 		.image = cfg->image, .image_len_bytes = cfg->image_len_bytes,
 		.image_format = cfg->image_format, .mem_bytes = cfg->mem_bytes,
-		.vcpus = cfg->vcpus,
+		.vcpus = cfg->vcpus, .backend = cfg->backend,
 	};
 
 	vm->cfg = *cfg;
@@ -119,6 +119,7 @@ void hvt_vm_free(hvt_vm *vm)
 
 const char *hvt_vm_error(const hvt_vm *vm) { return vm->err_msg; }
 const char *hvt_vm_backend_name(const hvt_vm *vm) { return vm->ops->name; }
+const char *hvt_vm_arch_name(const hvt_vm *vm) { return vm->m->arch->name; }
 uint64_t hvt_vm_mem_bytes(const hvt_vm *vm) { return vm->m->mem_bytes; }
 unsigned hvt_vm_vcpu_count(const hvt_vm *vm) { return vm->n_vcpus; }
 const hvt_load_info *hvt_vm_load_info(const hvt_vm *vm) { return &vm->m->load; }

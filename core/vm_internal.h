@@ -12,11 +12,12 @@
 #include "machine.h"
 #include "vmm.h"
 
-/* Side events per exit. The run loop adds at most 3 itself (timer fire,
- * interrupt, exec-time sample); devices get the rest (hvt_aux_push_dev). */
+/* Side events per exit. The run loop adds at most 4 itself (timer fire,
+ * interrupt, vtimer unmask, exec-time sample); devices get the rest
+ * (hvt_aux_push_dev). */
 #define HVT_AUX_MAX 16u
-#define HVT_AUX_LOOP_RESERVE 3u
-#define HVT_AUX_DATA_BYTES 144u /* 18 registers, or console input */
+#define HVT_AUX_LOOP_RESERVE 4u
+#define HVT_AUX_DATA_BYTES (HVT_MAX_NREGS * 8u) /* a register file, or console input */
 #define HVT_NO_STOP (-1)
 
 /* An event waiting for the EXIT it follows to be committed. */
@@ -37,6 +38,7 @@ struct hvt_vcpu_ctx {
 	hvt_timer timer;
 	uint64_t seq;                /* next event's seq */
 	int pending_vector;          /* interrupt not yet injected; -1 = none */
+	int irq_line;                /* arm64: the IRQ line is high (vtimer fired, not acked) */
 	uint8_t last_kind;           /* kind of the exit being handled */
 	unsigned bad_streak;         /* unmapped accesses in a row */
 	uint64_t last_sample_ns;     /* last EXEC_TIME sample, host ns */
@@ -80,9 +82,25 @@ void hvt_vm_fail(hvt_vm *vm, int err, const char *what);
 
 /* vcpu_loop.c */
 void *hvt_vcpu_thread(void *vcpu_ctx);
+void hvt_end_with(hvt_vcpu_ctx *vc, int reason, const char *what, const hvt_exit *ex);
+
+/* vcpu_arm64.c: the arm64 exits and the vtimer protocol (docs/guest-abi.md). */
+int hvt_handle_vtimer(hvt_vcpu_ctx *vc, const hvt_exit *ex);
+int hvt_handle_sysreg(hvt_vcpu_ctx *vc, const hvt_exit *ex);
+int hvt_handle_wfi(hvt_vcpu_ctx *vc);
+int hvt_vtimer_sync(hvt_vcpu_ctx *vc);
+/* Lower the IRQ line (an IRQ_ACK read): 1 if it was high, recorded. */
+int hvt_irq_ack(hvt_vcpu_ctx *vc, uint64_t pc);
+
+/* psci.c: HVC #0 calls (PSCI over SMCCC). */
+int hvt_handle_hypercall(hvt_vcpu_ctx *vc, const hvt_exit *ex);
 
 /* vcpu_events.c */
 hvt_event *hvt_aux_push(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind);
+/* An INTERRUPT event's landing: pc and register checksum of the exit before
+ * the entry that delivers it; if async, the kind and the whole register
+ * file as data (ev must come from hvt_aux_push). */
+void hvt_irq_event_fill(hvt_event *ev, const hvt_exit *last, int async);
 /* For devices: NULL when only the run loop's reserve is left. A string I/O
  * exit can touch a device many times; what a device cannot record it must
  * not do (the console takes no input then; a marker is dropped). */

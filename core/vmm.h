@@ -28,12 +28,29 @@ enum hvt_image_format {
 	HVT_IMAGE_FLAT = 2
 };
 
+/* Guest architectures (stored as text in the trace: hvt_arch_name). */
+enum hvt_arch_id {
+	HVT_ARCH_UNKNOWN = 0, /* a flat image says nothing */
+	HVT_ARCH_X86_64 = 1,
+	HVT_ARCH_ARM64 = 2
+};
+
+/* Which backend runs the guest. AUTO follows the image (an EM_AARCH64 ELF
+ * runs on HVF, an EM_X86_64 one on KVM; a flat image or the demo on the
+ * platform's own: KVM where it exists, else HVF). */
+enum hvt_backend_choice {
+	HVT_BACKEND_AUTO = 0,
+	HVT_BACKEND_USE_KVM = 1,
+	HVT_BACKEND_USE_HVF = 2
+};
+
 typedef struct hvt_vm_config {
 	const uint8_t *image;       /* guest image; NULL = the embedded demo guest */
 	size_t image_len_bytes;
 	int image_format;           /* enum hvt_image_format */
 	uint64_t mem_bytes;         /* guest RAM; 0 = HVT_GUEST_MEM_DEFAULT */
 	unsigned vcpus;             /* 0 = 1; at most HVT_VM_MAX_VCPUS */
+	int backend;                /* enum hvt_backend_choice; 0 = AUTO */
 	uint64_t timeout_ns;        /* wall-clock limit of hvt_vm_run; 0 = none */
 	uint64_t exec_sample_ns;    /* EXEC_TIME sample period; 0 = 10 ms */
 	hvt_event_sink_fn sink;     /* may be NULL (events dropped) */
@@ -57,6 +74,7 @@ typedef struct hvt_load_info {
 	uint64_t entry_pa;          /* first instruction of every vCPU */
 	uint64_t lowest_pa;         /* lowest byte loaded */
 	uint64_t highest_pa;        /* one past the highest byte loaded (incl. bss) */
+	int arch;                   /* enum hvt_arch_id of an ELF's e_machine; UNKNOWN if flat */
 } hvt_load_info;
 
 typedef struct hvt_vm_result {
@@ -84,7 +102,8 @@ void hvt_vm_free(hvt_vm *vm); /* accepts NULL */
 
 /* Metadata getters; pointers are borrowed from vm. */
 const char *hvt_vm_error(const hvt_vm *vm);        /* last run error, "" if none */
-const char *hvt_vm_backend_name(const hvt_vm *vm); /* HVT_BACKEND_KVM */
+const char *hvt_vm_backend_name(const hvt_vm *vm); /* HVT_BACKEND_KVM or _HVF */
+const char *hvt_vm_arch_name(const hvt_vm *vm);    /* "x86_64" or "arm64" */
 int hvt_vm_cpuid(const hvt_vm *vm, const uint8_t **bytes, size_t *len_bytes);
 uint64_t hvt_vm_mem_bytes(const hvt_vm *vm);
 unsigned hvt_vm_vcpu_count(const hvt_vm *vm);
@@ -92,8 +111,11 @@ const hvt_load_info *hvt_vm_load_info(const hvt_vm *vm);
 /* The image actually loaded (the demo guest when cfg.image was NULL). */
 void hvt_vm_image(const hvt_vm *vm, const uint8_t **bytes, size_t *len_bytes);
 
-/* The embedded default guest (guests/demo.c), generated at build time. */
+/* The embedded default guests (guests/demo.c, guests/arm64/demo), generated
+ * at build time; a length of 0 when that guest could not be built here. */
 extern const unsigned char hvt_demo_guest[];
 extern const size_t hvt_demo_guest_len;
+extern const unsigned char hvt_demo_guest_arm64[];
+extern const size_t hvt_demo_guest_arm64_len;
 
 #endif

@@ -118,7 +118,7 @@ static unsigned max_kind(unsigned type)
 {
 	switch (type) {
 	case HVT_EV_EXIT: return HVT_EXIT_KIND_MAX;
-	case HVT_EV_INTERRUPT: return HVT_IRQ_ASYNC;
+	case HVT_EV_INTERRUPT: return HVT_IRQ_KIND_MAX;
 	case HVT_EV_TIMER: return HVT_TIMER_CANCEL;
 	case HVT_EV_END: return HVT_END_REASON_MAX;
 	default: return 0;
@@ -134,7 +134,7 @@ int hvt_event_kind_valid(unsigned type, unsigned kind)
  * checks an event's tag (it must agree with max_kind above). */
 static const uint16_t kinds_ok[16] = {
 	[HVT_EV_EXIT] = (1u << (HVT_EXIT_KIND_MAX + 1)) - 1,
-	[HVT_EV_INTERRUPT] = (1u << (HVT_IRQ_ASYNC + 1)) - 1,
+	[HVT_EV_INTERRUPT] = (1u << (HVT_IRQ_KIND_MAX + 1)) - 1,
 	[HVT_EV_TIMER] = (1u << (HVT_TIMER_CANCEL + 1)) - 1,
 	[HVT_EV_MEM_WRITE] = 1, [HVT_EV_CONSOLE_IN] = 1, [HVT_EV_EXEC_TIME] = 1, [HVT_EV_MARKER] = 1,
 	[HVT_EV_END] = (1u << (HVT_END_REASON_MAX + 1)) - 1,

@@ -42,6 +42,40 @@ static const char *const end_names[] = {
 	[HVT_END_DETACHED] = "detached",
 };
 
+static const char *const irq_names[] = {
+	[HVT_IRQ_AT_EXIT] = "at-exit",
+	[HVT_IRQ_ASYNC] = "async",
+	[HVT_IRQ_CLEARED] = "cleared",
+};
+
+/* The arm64 exception classes an HVF EXCEPTION exit can carry (ESR bits
+ * [31:26]); the Arm ARM's names, shortened. */
+static const char *const ec_names[64] = {
+	[0x00] = "unknown",
+	[0x01] = "wfi-wfe",
+	[0x07] = "fp-access",
+	[0x0e] = "illegal-state",
+	[0x15] = "svc",
+	[0x16] = "hvc",
+	[0x17] = "smc",
+	[0x18] = "sysreg",
+	[0x20] = "inst-abort-lower",
+	[0x21] = "inst-abort",
+	[0x22] = "pc-align",
+	[0x24] = "data-abort-lower",
+	[0x25] = "data-abort",
+	[0x26] = "sp-align",
+	[0x2c] = "fp-exception",
+	[0x2f] = "serror",
+	[0x30] = "breakpoint-lower",
+	[0x31] = "breakpoint",
+	[0x32] = "step-lower",
+	[0x33] = "step",
+	[0x34] = "watchpoint-lower",
+	[0x35] = "watchpoint",
+	[0x3c] = "brk",
+};
+
 #define NAME_OR(table, i, fallback) \
 	((i) < sizeof(table) / sizeof(table[0]) && table[i] ? table[i] : (fallback))
 
@@ -53,6 +87,16 @@ const char *hvt_event_type_name(unsigned type)
 const char *hvt_exit_kind_name(unsigned kind)
 {
 	return NAME_OR(exit_names, kind, "invalid");
+}
+
+const char *hvt_irq_kind_name(unsigned kind)
+{
+	return NAME_OR(irq_names, kind, "invalid");
+}
+
+const char *hvt_arm64_ec_name(unsigned ec)
+{
+	return NAME_OR(ec_names, ec, "other");
 }
 
 const char *hvt_end_reason_name(unsigned reason)

@@ -34,7 +34,7 @@ int hvt_inject_now(struct hvt_rvcpu *v, const hvt_event *rec)
 	if (rec->addr > 255)
 		return hvt_diverge(v, rec, "the recorded interrupt vector is not 0..255", NULL, NULL);
 	if (rec->kind == HVT_IRQ_AT_EXIT && v->have_live && v->live.regs_valid && rec->regs_hash &&
-	    rec->regs_hash != hvt_regs_hash(v->live.regs))
+	    rec->regs_hash != hvt_exit_regs_hash(&v->live))
 		return hvt_diverge(v, rec, "the registers at the exit before this interrupt differ "
 				   "from the recorded ones", NULL, NULL);
 	rc = ops_of(v)->vcpu_offer_irq(v->bv, (uint8_t)rec->addr);

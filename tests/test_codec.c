@@ -293,7 +293,7 @@ static void test_event_malformed(void **state)
 	/* Kind out of range for its type, and kinds on types that have none. */
 	REJECT(0, TAG(HVT_EV_EXIT, HVT_EXIT_KIND_MAX + 1), 0);
 	REJECT(0, TAG(HVT_EV_EXIT, 15), 0);
-	REJECT(0, TAG(HVT_EV_INTERRUPT, HVT_IRQ_ASYNC + 1), 0);
+	REJECT(0, TAG(HVT_EV_INTERRUPT, HVT_IRQ_KIND_MAX + 1), 0);
 	REJECT(0, TAG(HVT_EV_TIMER, HVT_TIMER_CANCEL + 1), 0);
 	REJECT(0, TAG(HVT_EV_END, HVT_END_REASON_MAX + 1), 0);
 	REJECT(0, TAG(HVT_EV_MEM_WRITE, 1), 0);
@@ -391,7 +391,7 @@ static void test_kind_valid(void **state)
 {
 	(void)state;
 	static const unsigned max_kind[HVT_EV_TYPE_MAX + 1] = {
-		[HVT_EV_EXIT] = HVT_EXIT_KIND_MAX, [HVT_EV_INTERRUPT] = HVT_IRQ_ASYNC,
+		[HVT_EV_EXIT] = HVT_EXIT_KIND_MAX, [HVT_EV_INTERRUPT] = HVT_IRQ_KIND_MAX,
 		[HVT_EV_TIMER] = HVT_TIMER_CANCEL, [HVT_EV_END] = HVT_END_REASON_MAX};
 	for (unsigned type = 0; type < 20; type++)
 		for (unsigned kind = 0; kind < 20; kind++) {

@@ -89,6 +89,7 @@ static void copy_regs(const struct kvm_run *run, hvt_exit *ex)
 	};
 
 	memcpy(ex->regs, v, sizeof(v));
+	ex->nregs = HVT_X86_NREGS;
 	ex->regs_valid = 1;
 }
 

@@ -55,7 +55,12 @@ enum hvt_exit_kind {
 /* How an interrupt landed (event.kind for HVT_EV_INTERRUPT). */
 enum hvt_irq_landing {
 	HVT_IRQ_AT_EXIT = 0,  /* injected at a synchronous exit (HLT, window) */
-	HVT_IRQ_ASYNC = 1     /* delivered by kicking a running vCPU: data holds the registers */
+	HVT_IRQ_ASYNC = 1,    /* delivered by kicking a running vCPU, or raised at an
+	                       * exit that came wherever the guest was (arm64 vtimer):
+	                       * data holds the registers */
+	HVT_IRQ_CLEARED = 2,  /* a level-triggered line went low (arm64: the guest
+	                       * read IRQ_ACK); pc = the acknowledging access */
+	HVT_IRQ_KIND_MAX = 2
 };
 
 /* Timer event kinds (event.kind for HVT_EV_TIMER). */
@@ -94,7 +99,7 @@ enum hvt_end_reason {
  *
  * type        kind            pc        addr            value              duration_ns  run_ns  size count raw_reason regs_hash data
  * EXIT        hvt_exit_kind   guest PC  port / guest PA data (<= 8 bytes)  handling     in-guest bytes reps backend    yes       string-I/O or >8-byte data
- * INTERRUPT   hvt_irq_landing landing PC vector         -                  -            -       -    -     -          yes       registers if ASYNC
+ * INTERRUPT   hvt_irq_landing landing PC vector/irq id  -                  -            -       -    -     -          yes       registers if ASYNC
  * TIMER       hvt_timer_op    -         timer id        deadline/period ns -            -       -    -     -          -         -
  * MEM_WRITE   -               -         guest PA        -                  -            -       -    -     -          -         bytes written
  * CONSOLE_IN  -               -         -               -                  -            -       -    -     -          -         bytes received
@@ -136,6 +141,11 @@ typedef struct hvt_event {
 HVT_API const char *hvt_event_type_name(unsigned type);
 HVT_API const char *hvt_exit_kind_name(unsigned kind);
 HVT_API const char *hvt_end_reason_name(unsigned reason);
+/* "at-exit", "async", "cleared" (event.kind of an INTERRUPT). */
+HVT_API const char *hvt_irq_kind_name(unsigned kind);
+/* Name of an arm64 exception class (syndrome >> 26 & 0x3f), e.g. "hvc",
+ * "data-abort-lower", "sysreg"; "other" for classes HVF does not report. */
+HVT_API const char *hvt_arm64_ec_name(unsigned ec);
 /* Parse a kind name as printed by hvt_exit_kind_name; -1 if unknown. */
 HVT_API int hvt_exit_kind_from_name(const char *name);
 

@@ -1,0 +1,64 @@
+/*
+ * Debug exceptions trapped to the host (hv_vcpu_set_trap_debug_exceptions):
+ * hardware breakpoints from DBGBVR<n>_EL1/DBGBCR<n>_EL1 and software step
+ * from MDSCR_EL1.SS with PSTATE.SS. A breakpoint is a Unicorn code hook
+ * bounded to its address, which stops before the instruction executes, as
+ * the hardware's breakpoint exception does (PC on the breakpoint).
+ */
+#include "standin.h"
+
+#define BCR_E (1ull << 0)
+#define BCR_BT_SHIFT 20
+#define MDSCR_SS (1ull << 0)
+#define MDSCR_MDE (1ull << 15)
+#define PSTATE_SS (1ull << 21)
+
+static void on_breakpoint(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)size;
+    struct sb_vcpu *v = user;
+    if (v->stop.kind != SB_STOP_NONE)
+        return;
+    v->stop.kind = SB_STOP_BREAKPOINT;
+    v->stop.va = address;
+    uc_emu_stop(uc);
+}
+
+/* An enabled, unlinked address-match breakpoint (BT = 0b0000). */
+static bool bp_armed(const struct sb_vcpu *v, unsigned n)
+{
+    uint64_t bcr = v->dbgbcr[n];
+    return v->trap_debug_exceptions && (v->mdscr & MDSCR_MDE) && (bcr & BCR_E) &&
+           ((bcr >> BCR_BT_SHIFT) & 15) == 0;
+}
+
+/* Rebuild the breakpoint hooks after the debug registers or the trap
+ * setting changed; translated code at old and new addresses is dropped so
+ * that the hooks take effect (and old ones stop costing). */
+void sb_debug_rebuild(struct sb_vcpu *v)
+{
+    if (!v->bp_dirty)
+        return;
+    for (unsigned n = 0; n < SB_N_BREAKPOINTS; n++) {
+        if (v->bp_hooks[n]) {
+            uc_hook_del(v->uc, v->bp_hooks[n]);
+            v->bp_hooks[n] = 0;
+        }
+    }
+    for (unsigned n = 0; n < SB_N_BREAKPOINTS; n++) {
+        if (!bp_armed(v, n))
+            continue;
+        uint64_t addr = v->dbgbvr[n] & 0x0000fffffffffffcull;
+        uc_hook_add(v->uc, &v->bp_hooks[n], UC_HOOK_CODE, (void *)on_breakpoint, v, addr, addr);
+    }
+    uc_ctl_flush_tlb(v->uc); /* UC_CTL_TB_FLUSH: hooks are bound at translation */
+    v->bp_dirty = false;
+}
+
+/* The software-step state machine is active-not-pending: run one
+ * instruction, then a software step exception (EC 0x32). */
+bool sb_debug_stepping(struct sb_vcpu *v)
+{
+    return v->trap_debug_exceptions && (v->mdscr & MDSCR_SS) &&
+           (sb_pstate(v->uc) & PSTATE_SS);
+}

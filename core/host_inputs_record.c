@@ -29,7 +29,13 @@ static int record_entropy(void *ctx, void *buf, size_t len_bytes)
 
 	(void)ctx;
 	while (len_bytes > 0) {
+#if defined(__APPLE__)
+		/* macOS has no getrandom(2); getentropy gives up to 256 bytes. */
+		size_t want = len_bytes < 256 ? len_bytes : 256;
+		ssize_t n = getentropy(p, want) == 0 ? (ssize_t)want : -1;
+#else
 		ssize_t n = getrandom(p, len_bytes, 0);
+#endif
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

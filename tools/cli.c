@@ -140,7 +140,7 @@ static void print_exit(FILE *f, const hvt_event *ev)
 	if (ev->regs_hash)
 		fprintf(f, " regs=%08x", ev->regs_hash);
 	if (ev->syndrome || ev->fault_va)
-		fprintf(f, " esr=0x%" PRIx64 " va=0x%" PRIx64, ev->syndrome, ev->fault_va);
+		cli_print_syndrome(f, ev);
 	if (ev->flags)
 		fprintf(f, " flags=0x%x", ev->flags);
 }
@@ -151,7 +151,7 @@ static void print_other(FILE *f, const hvt_event *ev)
 	switch (ev->type) {
 	case HVT_EV_INTERRUPT:
 		fprintf(f, " vector=%" PRIu64 " %s pc=0x%" PRIx64, ev->addr,
-			ev->kind == HVT_IRQ_ASYNC ? "async" : "at-exit", ev->pc);
+			hvt_irq_kind_name(ev->kind), ev->pc);
 		break;
 	case HVT_EV_TIMER:
 		fprintf(f, " %s id=%" PRIu64 " ns=%" PRIu64, ev->kind <= 2 ? timer_ops[ev->kind] : "?",

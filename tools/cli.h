@@ -38,6 +38,8 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_open_trace(const char *path, hvt_reader **out);
 /* One line describing ev (no newline). */
 void cli_print_event(FILE *f, const hvt_event *ev);
+/* cli_arm64.c: " esr=... ec=NAME ..." for an exit with an arm64 syndrome. */
+void cli_print_syndrome(FILE *f, const hvt_event *ev);
 /* "1.234567 s", "850 ns", "3.1 us": human time. */
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns);
 /* "12.3 KiB" */

@@ -10,7 +10,8 @@ static void usage(FILE *f)
 	fputs("usage: hvtrace info FILE\n\n"
 	      "Prints the trace's header, its state (complete, footer missing, or\n"
 	      "truncated and how much was lost), event and chunk counts, compression,\n"
-	      "each stream (one per vCPU), the metadata and the blobs it carries.\n"
+	      "the guest architecture (x86_64 or arm64) and backend (kvm or hvf), each\n"
+	      "stream (one per vCPU), the metadata and the blobs it carries.\n"
 	      "Reads chunk headers only; use `hvtrace check` to verify payloads.\n"
 	      "Exit status: 0, or 2 when the file is corrupt.\n", f);
 }
@@ -53,6 +54,22 @@ static void print_header(const char *path, const struct hvt_trace_info *in)
 		       (double)in->stored_bytes / (double)in->events);
 		printf("duration:    %s\n", cli_fmt_ns(b1, sizeof(b1), in->last_time_ns - in->first_time_ns));
 	}
+}
+
+/* The guest architecture and backend, from the metadata (an interposed or
+ * hand-made trace may lack them). */
+static void print_machine(const hvt_reader *r)
+{
+	const char *arch = NULL, *backend = NULL;
+	size_t len;
+
+	if (hvt_reader_meta_get(r, "arch", &arch, &len) != 0)
+		arch = NULL;
+	if (hvt_reader_meta_get(r, "backend", &backend, &len) != 0)
+		backend = NULL;
+	if (arch || backend)
+		printf("machine:     %s guest on %s\n", arch ? arch : "unknown",
+		       backend ? backend : "an unknown backend");
 }
 
 static int printable(const char *v, size_t len)
@@ -104,6 +121,7 @@ int hvt_cmd_info(int argc, char **argv)
 	struct hvt_trace_info in;
 	hvt_reader_get_info(r, &in);
 	print_header(argv[1], &in);
+	print_machine(r);
 	print_streams_and_meta(r);
 	hvt_reader_close(r);
 	return 0;

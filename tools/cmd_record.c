@@ -19,14 +19,19 @@ static void usage(FILE *f)
 {
 	fputs("usage: hvtrace record [OPTIONS] [GUEST]\n"
 	      "       hvtrace record [-o FILE] [-q] -- COMMAND [ARGS...]\n\n"
-	      "Runs GUEST (an ELF64 or flat x86-64 image built against docs/guest-abi.md;\n"
-	      "default: the embedded demo guest) on hvtrace's own VMM over KVM and records\n"
+	      "Runs GUEST (an ELF64 or flat x86-64 or arm64 image built against\n"
+	      "docs/guest-abi.md; default: the embedded demo guest of the backend) on\n"
+	      "hvtrace's own VMM over KVM (x86-64) or Hypervisor.framework (arm64; on\n"
+	      "Linux its Unicorn-based stand-in) and records\n"
 	      "every exit with its handling time, every value a device hands the guest\n"
 	      "(port and MMIO reads, clock, entropy, console input), every interrupt and\n"
 	      "where it landed, timer events and exec-time samples, plus the guest image,\n"
 	      "CPUID and configuration, so the trace alone can be replayed. The guest's\n"
 	      "console goes to stdout; hvtrace's messages to stderr.\n\n"
 	      "  -o, --output FILE       trace file (default " DEFAULT_OUT ")\n"
+	      "      --backend B         auto, kvm or hvf (default auto: an AArch64 ELF runs on\n"
+	      "                          hvf, an x86-64 ELF on kvm, a flat image or the demo on\n"
+	      "                          this platform's own: kvm on Linux, hvf on macOS)\n"
 	      "      --vcpus N           vCPUs, 1..64 (default 1); one stream each\n"
 	      "      --mem SIZE          guest memory, e.g. 16M, 1G (default 16M)\n"
 	      "      --timeout SEC       stop the guest after SEC seconds (decimals allowed)\n"
@@ -42,8 +47,9 @@ static void usage(FILE *f)
 	      "Ctrl-C or SIGTERM stops the guest and leaves a complete trace.\n\n"
 	      "Exit status: the guest's exit code when it powered off; 124 on --timeout;\n"
 	      "130 when interrupted; 125 when the guest crashed (triple fault) or was\n"
-	      "stopped for hammering unmapped I/O; 65 for a bad guest image; 66 when the\n"
-	      "image cannot be read; 69 when KVM is unavailable; 74 when writing the trace\n"
+	      "stopped for hammering unmapped I/O; 65 for a bad guest image (or one the chosen\n"
+	      "backend cannot run); 66 when the image cannot be read; 69 when the backend\n"
+	      "is unavailable (no KVM, or no HVF in this build); 74 when writing the trace\n"
 	      "failed (a full disk: the trace stays readable up to its last chunk); 70 on\n"
 	      "an internal error;\n"
 	      "64 for a bad command line. With --until-failure: the failing run's status,\n"
@@ -126,6 +132,9 @@ static int apply_option(struct cli_record *c, int opt, const char *arg)
 			return bad_value("until-failure", arg);
 		c->until_failure = arg ? (unsigned)v : DEFAULT_UNTIL_FAILURE_RUNS;
 		return 0;
+	case 'b':
+		c->ro.backend = record_backend_choice(arg);
+		return c->ro.backend < 0 ? bad_value("backend", arg) : 0;
 	case 'f':
 		if (strcmp(arg, "auto") && strcmp(arg, "elf") && strcmp(arg, "flat"))
 			return bad_value("format", arg);
@@ -150,7 +159,7 @@ static int parse(int argc, char **argv, struct cli_record *c)
 		{"output", required_argument, NULL, 'o'}, {"vcpus", required_argument, NULL, 'c'},
 		{"mem", required_argument, NULL, 'm'}, {"timeout", required_argument, NULL, 't'},
 		{"until-failure", optional_argument, NULL, 'u'}, {"level", required_argument, NULL, 'l'},
-		{"format", required_argument, NULL, 'f'},
+		{"format", required_argument, NULL, 'f'}, {"backend", required_argument, NULL, 'b'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int opt, rc;
 	memset(c, 0, sizeof(*c));
@@ -161,7 +170,7 @@ static int parse(int argc, char **argv, struct cli_record *c)
 	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, &idx)) != -1) {
 		if ((rc = apply_option(c, opt, optarg)) != 0)
 			return rc;
-		if (strchr("cmtulf", opt))
+		if (strchr("cmtulfb", opt))
 			vm_opt = idx;
 	}
 	if (c->help)

@@ -73,7 +73,7 @@ static int store_config(hvt_writer *w, const hvt_vm *vm, const struct record_opt
 	const hvt_load_info *li = hvt_vm_load_info(vm);
 	int err = hvt_writer_set_meta_str(w, "hvtrace_version", HVT_VERSION_STRING);
 	err = err ? err : hvt_writer_set_meta_str(w, "backend", hvt_vm_backend_name(vm));
-	err = err ? err : hvt_writer_set_meta_str(w, "arch", "x86_64");
+	err = err ? err : hvt_writer_set_meta_str(w, "arch", hvt_vm_arch_name(vm));
 	err = err ? err : put_u64(w, "vcpus", 0, hvt_vm_vcpu_count(vm));
 	err = err ? err : put_u64(w, "mem_bytes", 0, hvt_vm_mem_bytes(vm));
 	err = err ? err : hvt_writer_set_meta_str(w, "image_name", o->image_path ? o->image_path : "demo (embedded)");
@@ -123,13 +123,19 @@ static int create_vm(const struct record_opts *o, struct sink_ctx *sc, uint64_t 
 		.time_origin_ns = origin_ns,
 		.image = o->image, .image_len_bytes = o->image_len_bytes, .image_format = o->image_format,
 		.mem_bytes = o->mem_bytes,
-		.vcpus = o->vcpus, .timeout_ns = o->timeout_ns, .sink = sink, .sink_ctx = sc,
+		.vcpus = o->vcpus, .backend = o->backend, .timeout_ns = o->timeout_ns, .sink = sink, .sink_ctx = sc,
 		.console_out_fd = 1,
 	};
 	int err = hvt_vm_create(&cfg, vm, msg, sizeof(msg));
 	if (err)
 		cli_err("%s", msg[0] ? msg : hvt_strerror(err));
 	return err;
+}
+
+int record_backend_choice(const char *name)
+{
+	return !strcmp(name, "auto") ? HVT_BACKEND_AUTO : !strcmp(name, "kvm") ? HVT_BACKEND_USE_KVM :
+	       !strcmp(name, "hvf") ? HVT_BACKEND_USE_HVF : -1;
 }
 
 static int exit_status_for_create(int err)

@@ -11,6 +11,7 @@ struct record_opts {
 	const uint8_t *image;       /* loaded image bytes (NULL for the demo) */
 	size_t image_len_bytes;
 	int image_format;           /* 0 auto, 1 ELF, 2 flat (enum hvt_image_format) */
+	int backend;                /* enum hvt_backend_choice: 0 auto, 1 kvm, 2 hvf */
 	unsigned vcpus;
 	uint64_t mem_bytes;
 	uint64_t timeout_ns;
@@ -26,6 +27,9 @@ struct record_result {
 	uint64_t events;
 	uint64_t exits;
 };
+
+/* "auto", "kvm", "hvf" -> enum hvt_backend_choice; -1 for anything else. */
+int record_backend_choice(const char *name);
 
 /* Records once. Prints its own errors and summary to stderr. */
 void record_session_run(const struct record_opts *o, struct record_result *res);

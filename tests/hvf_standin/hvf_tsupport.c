@@ -143,6 +143,32 @@ void tvm_watchdog_disarm(void)
     pthread_mutex_unlock(&wd_lock);
 }
 
+struct kick_arg {
+    hv_vcpu_t vcpu;
+    unsigned delay_us;
+};
+
+static void *kick_main(void *p)
+{
+    struct kick_arg a = *(struct kick_arg *)p;
+    free(p);
+    if (a.delay_us)
+        usleep(a.delay_us);
+    CHECK_HV(hv_vcpus_exit(&a.vcpu, 1));
+    return NULL;
+}
+
+void tvm_kick_after(hv_vcpu_t vcpu, unsigned delay_us)
+{
+    struct kick_arg *a = malloc(sizeof *a);
+    CHECK(a != NULL);
+    a->vcpu = vcpu;
+    a->delay_us = delay_us;
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, kick_main, a) == 0);
+    pthread_detach(th);
+}
+
 /* ---- encoders (A64 base instructions) ---- */
 
 uint32_t a64_movz(unsigned rd, uint16_t imm, unsigned shift)

@@ -64,6 +64,8 @@ uint32_t tvm_iss(const hv_vcpu_exit_t *vexit);
 void tvm_watchdog_arm(unsigned seconds, const char *what);
 void tvm_watchdog_disarm(void);
 uint64_t tvm_now_ns(void);
+/* hv_vcpus_exit(vcpu) from a new thread after delay_us (0: at once). */
+void tvm_kick_after(hv_vcpu_t vcpu, unsigned delay_us);
 
 /* ---- instruction encoders ---- */
 #define A64_NOP 0xd503201fu

@@ -41,6 +41,23 @@ static void on_mem_access(uc_engine *uc, uc_mem_type type, uint64_t address, int
     (void)uc, (void)type, (void)address, (void)size, (void)value, (void)user;
 }
 
+/* Asynchronous stops (kick, vtimer deadline, end of slice) are requests
+ * that this hook honours at the start of a translated block. Calling
+ * uc_emu_stop from another thread instead would let the engine leave a
+ * block in the middle, after a load or store, with the PC reset to the
+ * block's start: the block's first instructions would run twice
+ * (measured: duplicated atomic adds). A request set before uc_emu_start
+ * is not cleared by it either, so a kick is never lost. */
+static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)address, (void)size;
+    struct sb_vcpu *v = user;
+    if (atomic_load_explicit(&v->kick, memory_order_relaxed) ||
+        atomic_load_explicit(&v->timer_poke, memory_order_relaxed) ||
+        atomic_load_explicit(&v->yield_poke, memory_order_relaxed))
+        uc_emu_stop(uc);
+}
+
 static void on_intr(uc_engine *uc, uint32_t intno, void *user)
 {
     struct sb_vcpu *v = user;
@@ -58,6 +75,7 @@ void sb_run_install_hooks(struct sb_vcpu *v)
                 1, 0);
     uc_hook_add(v->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, (void *)on_mem_access, v, 1, 0);
     uc_hook_add(v->uc, &h, UC_HOOK_INTR, (void *)on_intr, v, 1, 0);
+    uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, (void *)on_block, v, 1, 0);
 }
 
 static void set_simple_exit(struct sb_vcpu *v, hv_exit_reason_t reason, uint64_t esr)
@@ -95,7 +113,6 @@ static uc_err emulate(struct sb_vcpu *v, bool step)
     v->stop = (struct sb_stop){ .kind = SB_STOP_NONE };
     pthread_mutex_lock(&vm->lock);
     vm->running = v;
-    vm->run_epoch++;
     sb_ticker_notify(vm, sb_vtimer_deadline_ns(&v->vtimer));
     pthread_mutex_unlock(&vm->lock);
     uint64_t t0 = sb_mono_ns();
@@ -119,7 +136,7 @@ static void step_exit(struct sb_vcpu *v)
 /* One pass of the run loop: true when v->exit holds an exit for the host. */
 static bool run_once(struct sb_vcpu *v)
 {
-    atomic_store(&v->timer_poke, false);
+    atomic_store(&v->timer_poke, false); /* re-raised by the ticker if still due */
     if (atomic_exchange(&v->kick, false)) {
         set_simple_exit(v, HV_EXIT_REASON_CANCELED, 0);
         return true;
@@ -172,7 +189,8 @@ hv_return_t hv_vcpu_run(hv_vcpu_t vcpu)
 }
 
 /* The one call allowed from any thread. A kick that finds the vCPU outside
- * hv_vcpu_run stays pending and ends its next run at once. */
+ * hv_vcpu_run stays pending and ends its next run at once; a running
+ * engine sees it at its next block (on_block). */
 hv_return_t hv_vcpus_exit(hv_vcpu_t *vcpus, uint32_t vcpu_count)
 {
     struct sb_vm *vm = sb_vm_get();
@@ -186,9 +204,7 @@ hv_return_t hv_vcpus_exit(hv_vcpu_t *vcpus, uint32_t vcpu_count)
             ret = HV_BAD_ARGUMENT;
             continue;
         }
-        atomic_store(&v->kick, true);
-        if (vm->running == v)
-            uc_emu_stop(v->uc);
+        atomic_store(&v->kick, true); /* on_block stops the engine */
     }
     pthread_mutex_unlock(&vm->lock);
     return ret;

@@ -72,6 +72,7 @@ struct sb_vcpu {
 
     struct sb_stop stop;             /* filled by hooks during one uc_emu_start */
     _Atomic bool kick;               /* hv_vcpus_exit pending (never lost) */
+    /* timer_poke, yield_poke and kick are honoured by the block hook (run.c). */
     _Atomic bool timer_poke;         /* the ticker saw the deadline pass */
     _Atomic bool yield_poke;         /* the ticker wants the slice to end */
 
@@ -98,13 +99,10 @@ struct sb_vm {
     pthread_cond_t run_cv;
     uint64_t next_ticket, now_serving;
 
-    /* Which engine executes guest code right now (NULL: none), and a count
-     * of its uc_emu_start calls so the ticker can re-send a lost stop. */
+    /* Which engine executes guest code right now (NULL: none). */
     struct sb_vcpu *running;
-    uint64_t run_epoch;
 
-    /* The ticker thread ends slices, fires vtimer deadlines and re-sends
-     * kicks that raced with uc_emu_start. */
+    /* The ticker thread ends slices and fires vtimer deadlines. */
     pthread_t ticker;
     pthread_cond_t ticker_cv;
     bool ticker_idle, ticker_quit;

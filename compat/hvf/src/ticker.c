@@ -3,15 +3,13 @@
  *  - its vtimer deadline has passed (VTIMER_ACTIVATED must come promptly
  *    even if the guest never exits),
  *  - its slice (SB_SLICE_NS) is over and another vCPU waits for the run lock,
- *  - a kick (hv_vcpus_exit) is pending but its uc_emu_stop raced with
- *    uc_emu_start and was lost (uc_emu_start clears stop requests).
- * It sleeps while no engine runs.
+ * by raising a flag that the engine's block hook honours (run.c: on_block
+ * says why the ticker never calls uc_emu_stop itself). It sleeps while no
+ * engine runs.
  */
 #include "standin.h"
 
 #include <time.h>
-
-#define RESEND_NS 200000ull /* re-send a stop after 0.2 ms without effect */
 
 static void wait_until(struct sb_vm *vm, uint64_t wake_ns)
 {
@@ -29,8 +27,7 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 
 /* Decide for the running vCPU; returns when to look again. Holds vm->lock,
  * which the run loop also takes around uc_emu_start, so `running` is live. */
-static uint64_t check_running(struct sb_vm *vm, struct sb_vcpu *v, uint64_t now,
-                              uint64_t *stopped_epoch, uint64_t *stopped_at)
+static uint64_t check_running(struct sb_vm *vm, struct sb_vcpu *v, uint64_t now)
 {
     uint64_t deadline = sb_vtimer_deadline_ns(&v->vtimer);
     bool want_stop = false;
@@ -43,15 +40,7 @@ static uint64_t check_running(struct sb_vm *vm, struct sb_vcpu *v, uint64_t now,
         atomic_store(&v->yield_poke, true);
         want_stop = true;
     }
-    if (atomic_load(&v->kick))
-        want_stop = true;
-    bool fresh = *stopped_epoch != vm->run_epoch || now - *stopped_at >= RESEND_NS;
-    if (want_stop && fresh) {
-        uc_emu_stop(v->uc);
-        *stopped_epoch = vm->run_epoch;
-        *stopped_at = now;
-    }
-    uint64_t next = now + (want_stop ? RESEND_NS : SB_SLICE_NS);
+    uint64_t next = now + (want_stop ? SB_SLICE_NS / 4 : SB_SLICE_NS);
     next = min_u64(next, deadline);
     return (slice_end > now) ? min_u64(next, slice_end) : next;
 }
@@ -59,7 +48,6 @@ static uint64_t check_running(struct sb_vm *vm, struct sb_vcpu *v, uint64_t now,
 void *sb_ticker_main(void *arg)
 {
     struct sb_vm *vm = arg;
-    uint64_t stopped_epoch = 0, stopped_at = 0;
     pthread_mutex_lock(&vm->lock);
     while (!vm->ticker_quit) {
         struct sb_vcpu *v = vm->running;
@@ -70,7 +58,7 @@ void *sb_ticker_main(void *arg)
             continue;
         }
         uint64_t now = sb_mono_ns();
-        wait_until(vm, check_running(vm, v, now, &stopped_epoch, &stopped_at));
+        wait_until(vm, check_running(vm, v, now));
     }
     pthread_mutex_unlock(&vm->lock);
     return NULL;

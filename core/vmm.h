@@ -93,7 +93,8 @@ int hvt_vm_create(const hvt_vm_config *cfg, hvt_vm **out, char *msg, size_t msg_
 int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res);
 
 /* Ask every vCPU to stop (END HVT_END_INTERRUPTED). Thread-safe and
- * async-signal-safe (atomic stores, write(2) and, on KVM, tgkill(2) only), so
+ * async-signal-safe (atomic stores, write(2) and, on KVM, tgkill(2) only; on
+ * HVF a pipe to a kicker thread calls hv_vcpus_exit), so
  * a SIGINT handler may call it, before, during or after hvt_vm_run (the VM
  * must not have been freed). */
 void hvt_vm_request_stop(hvt_vm *vm);

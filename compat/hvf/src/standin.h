@@ -86,6 +86,8 @@ struct sb_vcpu {
     uint64_t mdscr, mdccint;
     uint64_t exec_ns;                /* cumulative time inside uc_emu_start */
     uint64_t slice_start_ns;         /* when this vCPU last took the run lock */
+    uint64_t deadline_ns;            /* vtimer deadline while running (vCPU thread) */
+    unsigned blocks_unchecked;       /* blocks run since the block hook read the clock */
 };
 
 struct sb_vm {

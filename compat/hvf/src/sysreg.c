@@ -42,8 +42,10 @@ static void timer_write(struct sb_vcpu *v, hv_sys_reg_t reg, uint64_t value)
         t->cval_ticks = value;
     else /* TVAL: a signed 32-bit distance from now */
         t->cval_ticks = sb_vtimer_counter(t) + (uint64_t)(int64_t)(int32_t)value;
-    if (vm->running == v)
-        sb_ticker_notify(vm, sb_vtimer_deadline_ns(t));
+    if (vm->running == v) {
+        v->deadline_ns = sb_vtimer_deadline_ns(t);
+        sb_ticker_notify(vm, v->deadline_ns);
+    }
     pthread_mutex_unlock(&vm->lock);
 }
 

@@ -7,7 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
-#include "../backend.h"
+#include "backend.h"
 
 #define KVM_MAX_CPUID_ENTRIES 64u
 

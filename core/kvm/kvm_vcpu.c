@@ -9,7 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../errmsg.h"
-#include "../host_inputs.h"
+#include "host_inputs.h"
 #include "hvtrace/error.h"
 
 void hvt_kvm_vcpu_free(hvt_backend_vcpu *vcpu)

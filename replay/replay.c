@@ -113,7 +113,7 @@ static int build_machine(struct hvt_replay *rp)
 {
 	char msg[256] = "";
 	hvt_machine_config mc;
-	int err = hvt_replay_config_read(rp->r, &rp->cfg, msg, sizeof(msg));
+	int err = hvt_trace_config_read(rp->r, &rp->cfg, msg, sizeof(msg));
 
 	if (err) {
 		hvt_rp_fail(rp, is_read_failure(err) ? HVT_REPLAY_CORRUPT : HVT_REPLAY_REFUSED,

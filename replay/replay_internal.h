@@ -10,8 +10,8 @@
 #include "compare.h"
 #include "core/backend.h"
 #include "core/machine.h"
+#include "core/trace_config.h"
 #include "replay.h"
-#include "replay_config.h"
 
 /* Returned by per-event steps: keep going, or this vCPU is finished. A
  * negative value means the replay as a whole failed (outcome already set). */
@@ -71,7 +71,7 @@ struct hvt_rvcpu {
 struct hvt_replay {
 	hvt_reader *r;
 	struct hvt_replay_opts o;
-	struct hvt_replay_config cfg;
+	struct hvt_trace_config cfg;  /* read from the trace */
 	hvt_machine *m;
 	struct hvt_rvcpu *vcpus;
 	unsigned n_vcpus;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "core/trace_config.h"
 #include "core/vmm.h"
 
 /* The VM a SIGINT/SIGTERM should stop: the CLI's one piece of global state. */
@@ -53,37 +54,6 @@ static int sink(void *ctx, const hvt_event *ev)
 		return HVT_E_INVAL;
 	__atomic_fetch_add(&sc->events, 1, __ATOMIC_RELAXED);
 	return hvt_stream_append(sc->streams[ev->stream], ev);
-}
-
-static int put_u64(hvt_writer *w, const char *key, int hex, uint64_t v)
-{
-	char buf[32];
-	if (hex)
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	else
-		snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return hvt_writer_set_meta_str(w, key, buf);
-}
-
-/* Everything replay needs to rebuild the VM, before the first event. */
-static int store_config(hvt_writer *w, const hvt_vm *vm, const struct record_opts *o)
-{
-	const uint8_t *bytes;
-	size_t len;
-	const hvt_load_info *li = hvt_vm_load_info(vm);
-	int err = hvt_writer_set_meta_str(w, "hvtrace_version", HVT_VERSION_STRING);
-	err = err ? err : hvt_writer_set_meta_str(w, "backend", hvt_vm_backend_name(vm));
-	err = err ? err : hvt_writer_set_meta_str(w, "arch", "x86_64");
-	err = err ? err : put_u64(w, "vcpus", 0, hvt_vm_vcpu_count(vm));
-	err = err ? err : put_u64(w, "mem_bytes", 0, hvt_vm_mem_bytes(vm));
-	err = err ? err : hvt_writer_set_meta_str(w, "image_name", o->image_path ? o->image_path : "demo (embedded)");
-	err = err ? err : hvt_writer_set_meta_str(w, "image_format", li->format == 1 ? "elf" : "flat");
-	err = err ? err : put_u64(w, "entry_pa", 1, li->entry_pa);
-	err = err ? err : hvt_writer_set_meta_str(w, "command_line", o->command_line);
-	if (!err && hvt_vm_cpuid(vm, &bytes, &len) == 0)
-		err = hvt_writer_set_meta(w, "cpuid", bytes, len);
-	hvt_vm_image(vm, &bytes, &len);
-	return err ? err : hvt_writer_put_blob(w, "guest-image", bytes, len);
 }
 
 static int open_streams(hvt_writer *w, const hvt_vm *vm, struct sink_ctx *sc)
@@ -159,7 +129,8 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 		cli_err("%s", hvt_writer_last_error());
 		goto out;
 	}
-	err = store_config(w, vm, o);
+	err = hvt_trace_config_write(w, vm, o->image_path ? o->image_path : "demo (embedded)",
+				     o->command_line);
 	err = err ? err : open_streams(w, vm, &sc);
 	uint64_t t0 = hvt_monotonic_ns();
 	install_stop_handler(vm);
@@ -172,10 +143,8 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 			hvt_writer_error(w));
 	remove_stop_handler();
 	uint64_t wall = hvt_monotonic_ns() - t0;
-	if (!err) {
-		put_u64(w, "end_reason", 0, (uint64_t)vr.end_reason);
-		put_u64(w, "exit_code", 0, (uint64_t)(int64_t)vr.exit_code);
-	}
+	if (!err)
+		hvt_trace_config_write_end(w, &vr);
 	res->events = sc.events;
 	res->exits = vr.exits;
 	res->end_reason = vr.end_reason;

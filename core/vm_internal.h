@@ -73,7 +73,7 @@ struct hvt_vm {
 	char err_msg[256];
 };
 
-/* vm_run.c: first caller wins; wakes every vCPU. Async-signal-safe. */
+/* vm_stop.c: first caller wins; wakes every vCPU. Async-signal-safe. */
 void hvt_vm_stop(hvt_vm *vm, int reason, int exit_code);
 void hvt_vcpu_wake(void *vcpu_ctx);
 void hvt_vm_fail(hvt_vm *vm, int err, const char *what);

@@ -86,14 +86,14 @@ struct hvt_replay {
 	uint64_t div_seq;
 };
 
-/* replay.c: stop every vCPU with this outcome (the first caller wins). */
+/* outcome.c: stop every vCPU with this outcome (the first caller wins). */
 void hvt_rp_fail(struct hvt_replay *rp, int outcome, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hvt_rp_stopping(const struct hvt_replay *rp);
 
 /* vcpu_replay.c: the thread of one vCPU. */
 void *hvt_rvcpu_thread(void *arg);
-/* Run until a guest-caused exit (kicks and stray windows are not the
+/* rvcpu_run.c: run until a guest-caused exit (kicks and stray windows are not the
  * guest's). HVT_RP_DONE when replay is stopping. */
 int hvt_rvcpu_run(struct hvt_rvcpu *v);
 

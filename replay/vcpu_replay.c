@@ -18,31 +18,6 @@ static const hvt_backend_ops *ops_of(const struct hvt_rvcpu *v)
 	return v->rp->m->ops;
 }
 
-int hvt_rvcpu_run(struct hvt_rvcpu *v)
-{
-	for (;;) {
-		if (hvt_rp_stopping(v->rp))
-			return HVT_RP_DONE;
-		atomic_store(&v->deadline_ns, hvt_now_ns() + v->budget_ns);
-		int rc = ops_of(v)->vcpu_run(v->bv, &v->live);
-		atomic_store(&v->deadline_ns, 0);
-		if (atomic_exchange(&v->timed_out, 0))
-			return hvt_watchdog_diverge(v);
-		if (rc < 0) {
-			hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: the backend run failed (%d)",
-				    v->index, rc);
-			return rc;
-		}
-		v->have_live = 1;
-		/* A kick is ours (stop) or a stray signal; a window exit is never
-		 * requested in replay. Neither is the guest's doing. */
-		if ((v->live.kind == HVT_EXIT_KICK && !v->live.err) ||
-		    v->live.kind == HVT_EXIT_IRQ_WINDOW)
-			continue;
-		return HVT_RP_CONTINUE;
-	}
-}
-
 static void put_le(uint8_t *p, uint64_t v, uint32_t size)
 {
 	for (uint32_t b = 0; b < size; b++)

@@ -8,16 +8,6 @@
 
 static _Thread_local char open_msg[HVT_MSG_BYTES];
 
-int hvt_reader_fail(hvt_reader *r, int err, uint64_t offset, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	r->err_offset = offset;
-	return err;
-}
-
 static void sum_info(hvt_reader *r)
 {
 	struct hvt_trace_info *in = &r->info;

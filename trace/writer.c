@@ -30,13 +30,6 @@ static int keep_error(struct hvt_writer *w, int err)
 	return err;
 }
 
-uint64_t hvt_monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t realtime_ns(void)
 {
 	struct timespec ts;

@@ -11,6 +11,7 @@
 #include "host_inputs.h"
 #include "machine.h"
 #include "vmm.h"
+#include "hvtrace/writer.h" /* hvt_monotonic_ns: the one host clock */
 
 /* Side events per exit. The run loop adds at most 3 itself (timer fire,
  * interrupt, exec-time sample); devices get the rest (hvt_aux_push_dev). */

@@ -37,7 +37,7 @@ static int start_vcpus(hvt_vm *vm)
 
 static void wait_done(hvt_vm *vm)
 {
-	uint64_t deadline = vm->cfg.timeout_ns ? hvt_now_ns() + vm->cfg.timeout_ns : 0;
+	uint64_t deadline = vm->cfg.timeout_ns ? hvt_monotonic_ns() + vm->cfg.timeout_ns : 0;
 	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull),
 			       .tv_nsec = (long)(deadline % 1000000000ull) };
 	int timed_out = 0;
@@ -76,7 +76,7 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 		return HVT_E_INVAL;
 	memset(res, 0, sizeof(*res));
 	HVT_FORWARD(init_done_cv(vm));
-	vm->origin_ns = vm->cfg.time_origin_ns ? vm->cfg.time_origin_ns : hvt_now_ns();
+	vm->origin_ns = vm->cfg.time_origin_ns ? vm->cfg.time_origin_ns : hvt_monotonic_ns();
 	rc = start_vcpus(vm);
 	if (rc < 0) {
 		hvt_vm_fail(vm, rc, "cannot start a vCPU thread");

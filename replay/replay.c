@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/host_inputs.h"
 #include "hvtrace/error.h"
 #include "replay_internal.h"
 
@@ -248,7 +247,7 @@ static void teardown(struct hvt_replay *rp)
 	for (unsigned i = 0; rp->vcpus && i < rp->n_vcpus; i++)
 		hvt_stream_cursor_free(rp->vcpus[i].cur);
 	free(rp->vcpus);
-	hvt_console_destroy(&rp->console);
+	hvt_console_out_destroy(&rp->console);
 	hvt_machine_free(rp->m);
 	free(rp->report);
 	pthread_mutex_destroy(&rp->mu);
@@ -258,7 +257,7 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 		   struct hvt_replay_result *res)
 {
 	struct hvt_replay rp;
-	uint64_t t0 = hvt_now_ns();
+	uint64_t t0 = hvt_monotonic_ns();
 
 	if (!r || !opts || !res || opts->sz < sizeof(struct hvt_replay_opts))
 		return HVT_E_INVAL;
@@ -268,7 +267,7 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 	rp.o = *opts;
 	atomic_init(&rp.stop, 0);
 	pthread_mutex_init(&rp.mu, NULL);
-	if (hvt_console_init(&rp.console, opts->console_fd) != 0) {
+	if (hvt_console_out_init(&rp.console, opts->console_fd) != 0) {
 		pthread_mutex_destroy(&rp.mu);
 		return HVT_E_NOMEM;
 	}
@@ -277,9 +276,9 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 		hvt_watchdog_run(&rp);
 		join_threads(&rp);
 	}
-	hvt_console_flush(&rp.console);
+	hvt_console_out_flush(&rp.console);
 	finish(&rp, res);
 	teardown(&rp);
-	res->wall_ns = hvt_now_ns() - t0;
+	res->wall_ns = hvt_monotonic_ns() - t0;
 	return 0;
 }

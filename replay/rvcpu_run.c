@@ -3,7 +3,6 @@
  * landing.c (interrupt landing), which both run the vCPU through it. */
 #include <stdatomic.h>
 
-#include "core/host_inputs.h"
 #include "hvtrace/error.h"
 #include "replay_internal.h"
 
@@ -12,7 +11,7 @@ int hvt_rvcpu_run(struct hvt_rvcpu *v)
 	for (;;) {
 		if (hvt_rp_stopping(v->rp))
 			return HVT_RP_DONE;
-		atomic_store(&v->deadline_ns, hvt_now_ns() + v->budget_ns);
+		atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
 		int rc = v->rp->m->ops->vcpu_run(v->bv, &v->live);
 		atomic_store(&v->deadline_ns, 0);
 		if (atomic_exchange(&v->timed_out, 0))

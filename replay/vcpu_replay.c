@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "core/exit_event.h"
-#include "core/host_inputs.h"
 #include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
 #include "replay_internal.h"
@@ -16,12 +16,6 @@
 static const hvt_backend_ops *ops_of(const struct hvt_rvcpu *v)
 {
 	return v->rp->m->ops;
-}
-
-static void put_le(uint8_t *p, uint64_t v, uint32_t size)
-{
-	for (uint32_t b = 0; b < size; b++)
-		p[b] = (uint8_t)(v >> (8 * b));
 }
 
 static uint64_t size_mask(uint32_t size)
@@ -44,7 +38,7 @@ static int feed_read(struct hvt_rvcpu *v, const hvt_event *rec)
 	}
 	if (v->live.size == 0 || v->live.size > sizeof(buf))
 		return hvt_diverge(v, rec, "read of an unsupported size", NULL, NULL);
-	put_le(buf, rec->value, v->live.size);
+	hvt_put_le(buf, rec->value, v->live.size);
 	return ops_of(v)->vcpu_complete_read(v->bv, buf, v->live.size);
 }
 
@@ -58,7 +52,7 @@ static void apply_write(struct hvt_rvcpu *v)
 		return;
 	if (ex->addr == HVT_PORT_SERIAL_DATA) {
 		for (uint32_t i = 0; i < ex->count; i++) /* low byte of each element */
-			hvt_console_put(&v->rp->console, ex->data + (size_t)i * ex->size, 1);
+			hvt_console_out_put(&v->rp->console, ex->data + (size_t)i * ex->size, 1);
 	} else if (ex->addr == HVT_PORT_POWEROFF) {
 		v->powered_off = 1;
 		v->poweroff_code = (int)(int32_t)(ex->value & size_mask(ex->size));
@@ -158,7 +152,7 @@ static void stop_at(struct hvt_rvcpu *v, const hvt_event *ev)
 	FILE *f = rp->o.report ? rp->o.report : stderr;
 	hvt_regs regs;
 
-	hvt_console_flush(&rp->console);
+	hvt_console_out_flush(&rp->console);
 	pthread_mutex_lock(&rp->mu);
 	fprintf(f, "hvtrace: stopped after event #%" PRIu64 " of vCPU %u\n", ev->seq, v->index);
 	if (ops_of(v)->vcpu_get_regs(v->bv, &regs) == 0)

@@ -33,7 +33,4 @@ typedef struct hvt_record_inputs {
 
 void hvt_record_inputs_init(hvt_record_inputs *ri, int console_in_fd);
 
-/* Host monotonic clock in ns, for timestamps the guest never sees. */
-uint64_t hvt_now_ns(void);
-
 #endif

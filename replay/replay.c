@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hvtrace/error.h"
+#include "opts.h"
 #include "replay_internal.h"
 
 static int is_read_failure(int err)
@@ -259,15 +260,18 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 	struct hvt_replay rp;
 	uint64_t t0 = hvt_monotonic_ns();
 
-	if (!r || !opts || !res || opts->sz < sizeof(struct hvt_replay_opts))
+	if (!r || !res)
+		return HVT_E_INVAL;
+	memset(&rp, 0, sizeof(rp));
+	/* opts.h's rule: NULL or an older, smaller struct takes the defaults;
+	 * a newer caller's unknown options must be zero. */
+	if (hvt_opts_take(&rp.o, HVT_OPTS_END(struct hvt_replay_opts, print_event), opts) != 0)
 		return HVT_E_INVAL;
 	memset(res, 0, sizeof(*res));
-	memset(&rp, 0, sizeof(rp));
 	rp.r = r;
-	rp.o = *opts;
 	atomic_init(&rp.stop, 0);
 	pthread_mutex_init(&rp.mu, NULL);
-	if (hvt_console_out_init(&rp.console, opts->console_fd) != 0) {
+	if (hvt_console_out_init(&rp.console, rp.o.console_fd == 0 ? 1 : rp.o.console_fd) != 0) {
 		pthread_mutex_destroy(&rp.mu);
 		return HVT_E_NOMEM;
 	}

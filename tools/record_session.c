@@ -115,11 +115,10 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	hvt_vm *vm = NULL;
 	hvt_writer *w = NULL;
 	hvt_vm_result vr = {.end_reason = -1, .exit_code = -1};
-	struct hvt_writer_opts wo = HVT_WRITER_OPTS_INIT;
-	*res = (struct record_result){.status = HVT_EXIT_SOFTWARE, .end_reason = -1, .exit_code = -1};
 	/* One origin for the trace header and the VM's event times. */
-	wo.zstd_level = o->zstd_level;
-	wo.time_origin_ns = hvt_monotonic_ns();
+	struct hvt_writer_opts wo = HVT_OPTS(hvt_writer_opts, .zstd_level = o->zstd_level,
+					     .time_origin_ns = hvt_monotonic_ns());
+	*res = (struct record_result){.status = HVT_EXIT_SOFTWARE, .end_reason = -1, .exit_code = -1};
 	int err = create_vm(o, &sc, wo.time_origin_ns, &vm);
 	if (err) {
 		res->status = exit_status_for_create(err);

@@ -22,11 +22,13 @@ extern "C" {
 typedef struct hvt_reader hvt_reader;
 typedef struct hvt_chunk_cursor hvt_chunk_cursor;
 
+/* Options: HVT_OPTS(hvt_reader_opts, ...) or HVT_READER_OPTS_INIT; NULL =
+ * defaults. A newer caller's unknown fields must be zero (api.h). */
 struct hvt_reader_opts {
 	size_t sz;               /* sizeof(struct hvt_reader_opts) */
 	size_t read_block_bytes; /* largest single read from the file; 0 = unlimited */
 };
-#define HVT_READER_OPTS_INIT { sizeof(struct hvt_reader_opts), 0 }
+#define HVT_READER_OPTS_INIT { .sz = sizeof(struct hvt_reader_opts) }
 
 /* Chunk types, stored on disk. */
 enum hvt_chunk_type {

@@ -38,7 +38,6 @@ struct hvt_vcpu_ctx {
 	hvt_timer timer;
 	uint64_t seq;                /* next event's seq */
 	int pending_vector;          /* interrupt not yet injected; -1 = none */
-	uint8_t last_kind;           /* kind of the exit being handled */
 	unsigned bad_streak;         /* unmapped accesses in a row */
 	uint64_t last_sample_ns;     /* last EXEC_TIME sample, host ns */
 	uint64_t last_sample_exec_ns;/* its value: cumulative guest ns */

@@ -109,12 +109,63 @@ static int exit_status_for_create(int err)
 	return err == HVT_E_BAD_IMAGE || err == HVT_E_INVAL ? 65 /* EX_DATAERR */ : HVT_EXIT_SOFTWARE;
 }
 
+/* Stores the configuration, opens the streams and runs the guest; *wall_ns
+ * is the run's wall time. 0, or a negative HVT_E_* after saying what
+ * failed, except for a writer failure (a full disk): record_finish says
+ * that one, once. */
+static int record_into(hvt_writer *w, hvt_vm *vm, const struct record_opts *o,
+		       struct sink_ctx *sc, hvt_vm_result *vr, uint64_t *wall_ns)
+{
+	const char *what = "storing the VM's configuration";
+	int err = hvt_trace_config_write(w, vm, o->image_path ? o->image_path : "demo (embedded)",
+					 o->command_line);
+	if (!err) {
+		what = "opening the trace's streams";
+		err = open_streams(w, vm, sc);
+	}
+	if (!err) {
+		uint64_t t0 = hvt_monotonic_ns();
+		what = "recording stopped";
+		install_stop_handler(vm);
+		err = hvt_vm_run(vm, vr);
+		remove_stop_handler();
+		*wall_ns = hvt_monotonic_ns() - t0;
+	}
+	if (!err) {
+		what = "storing how the run ended";
+		err = hvt_trace_config_write_end(w, vr);
+	}
+	if (err && !hvt_writer_error(w)[0])
+		cli_err("%s: %s", what, hvt_vm_error(vm)[0] ? hvt_vm_error(vm) : hvt_strerror(err));
+	return err;
+}
+
+/* Closes the writer and gives the exit status: 74 when the trace could not
+ * be written (said here, once), 70 when recording failed (said already),
+ * else the guest's. */
+static int record_finish(hvt_writer *w, const char *path, int err, const hvt_vm_result *vr)
+{
+	int write_failed = hvt_writer_error(w)[0] != 0;
+	if (write_failed)
+		cli_err("recording stopped: %s; the trace is valid up to the last chunk written",
+			hvt_writer_error(w));
+	if (hvt_writer_close(w) != 0) {
+		if (!write_failed)
+			cli_err("%s: %s", path, hvt_writer_last_error());
+		return HVT_EXIT_IOERR;
+	}
+	if (write_failed)
+		return HVT_EXIT_IOERR;
+	return err ? HVT_EXIT_SOFTWARE : cli_status_for_end(vr->end_reason, vr->exit_code);
+}
+
 void record_session_run(const struct record_opts *o, struct record_result *res)
 {
 	struct sink_ctx sc = {0};
 	hvt_vm *vm = NULL;
 	hvt_writer *w = NULL;
 	hvt_vm_result vr = {.end_reason = -1, .exit_code = -1};
+	uint64_t wall_ns = 0;
 	/* One origin for the trace header and the VM's event times. */
 	struct hvt_writer_opts wo = HVT_OPTS(hvt_writer_opts, .zstd_level = o->zstd_level,
 					     .time_origin_ns = hvt_monotonic_ns());
@@ -124,41 +175,18 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 		res->status = exit_status_for_create(err);
 		return;
 	}
-	if ((err = hvt_writer_create(&w, o->out_path, &wo)) != 0) {
+	if (hvt_writer_create(&w, o->out_path, &wo) != 0) {
 		cli_err("%s", hvt_writer_last_error());
-		goto out;
+		hvt_vm_free(vm);
+		return;
 	}
-	err = hvt_trace_config_write(w, vm, o->image_path ? o->image_path : "demo (embedded)",
-				     o->command_line);
-	err = err ? err : open_streams(w, vm, &sc);
-	uint64_t t0 = hvt_monotonic_ns();
-	install_stop_handler(vm);
-	if (!err && (err = hvt_vm_run(vm, &vr)) != 0 && !hvt_writer_error(w)[0])
-		cli_err("recording stopped: %s", hvt_vm_error(vm)[0] ? hvt_vm_error(vm) : hvt_strerror(err));
-	/* A writer failure (a full disk) stopped the guest: say that, once. */
-	int write_failed = hvt_writer_error(w)[0] != 0;
-	if (write_failed)
-		cli_err("recording stopped: %s; the trace is valid up to the last chunk written",
-			hvt_writer_error(w));
-	remove_stop_handler();
-	uint64_t wall = hvt_monotonic_ns() - t0;
-	if (!err)
-		hvt_trace_config_write_end(w, &vr);
+	err = record_into(w, vm, o, &sc, &vr, &wall_ns);
 	res->events = sc.events;
 	res->exits = vr.exits;
 	res->end_reason = vr.end_reason;
 	res->exit_code = vr.exit_code;
-	int werr = hvt_writer_close(w);
-	w = NULL;
-	if (werr && !write_failed)
-		cli_err("%s: %s", o->out_path, hvt_writer_last_error());
-	else if (!err && !werr)
-		summarize(o, res, &vr, wall);
-	if (werr || write_failed)
-		res->status = HVT_EXIT_IOERR;
-	else
-		res->status = err ? HVT_EXIT_SOFTWARE : cli_status_for_end(vr.end_reason, vr.exit_code);
-out:
-	hvt_writer_close(w);
+	res->status = record_finish(w, o->out_path, err, &vr);
+	if (!err && res->status != HVT_EXIT_IOERR)
+		summarize(o, res, &vr, wall_ns);
 	hvt_vm_free(vm);
 }

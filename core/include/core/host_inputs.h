@@ -1,9 +1,12 @@
 /* hvtrace core: the host inputs interface.
  *
- * Everything nondeterministic the guest can observe comes through here: the
- * clock device, the entropy device and console input. Record mode reads the
- * host (host_inputs_record.c); replay will substitute a provider that returns
- * the recorded values, and the devices do not change.
+ * Everything nondeterministic the guest can observe through the built-in
+ * devices comes through here: the clock device, the entropy device and
+ * console input. Record mode reads the host (host_inputs_record.c), and every
+ * value the guest reads is recorded with its exit. Replay does not use this
+ * interface: it runs no devices and hands the guest the recorded read values
+ * at each exit (replay/vcpu_replay.c). A caller of hvt_vm_create may still
+ * pass its own provider (hvt_vm_config.inputs), e.g. a test's fixed clock.
  *
  * Callbacks may be called concurrently from several vCPU threads.
  */

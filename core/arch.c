@@ -3,15 +3,16 @@
  * exit decoding) and in the arm64 devices (dev_arm64.c, psci.c). */
 #include <string.h>
 #include "hvt_guest_abi.h"
+#include "hvtrace/meta.h"
 #include "machine.h"
 
 static const hvt_arch arch_x86_64 = {
-	.id = HVT_ARCH_X86_64, .name = "x86_64", .nregs = HVT_X86_NREGS,
+	.id = HVT_ARCH_X86_64, .name = HVT_META_ARCH_X86_64, .nregs = HVT_X86_NREGS,
 	.pc_reg = HVT_X86_RIP, .marker_reg = HVT_X86_RSI,
 };
 
 static const hvt_arch arch_arm64 = {
-	.id = HVT_ARCH_ARM64, .name = "arm64", .nregs = HVT_ARM64_NREGS,
+	.id = HVT_ARCH_ARM64, .name = HVT_META_ARCH_ARM64, .nregs = HVT_ARM64_NREGS,
 	.pc_reg = HVT_ARM64_PC, .marker_reg = HVT_ARM64_X1,
 };
 

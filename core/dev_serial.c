@@ -1,11 +1,10 @@
 /* The serial console, 16550-style on ports 0x3f8-0x3ff (data and line status;
  * the other registers read 0 and ignore writes, so a guest's UART init code
- * is not "unmapped"). Output is line-buffered to out_fd; input is polled from
+ * is not "unmapped"). Output goes through the console writer shared with
+ * replay (console_out.c), line-buffered; input is polled from
  * the host inputs only when the guest looks, and every chunk received is
  * recorded as a CONSOLE_IN event on the looking vCPU's stream. */
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 #include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
 #include "vm_internal.h"
@@ -13,47 +12,29 @@
 int hvt_serial_init(hvt_serial *s, int out_fd)
 {
 	memset(s, 0, sizeof(*s));
-	s->out_fd = out_fd;
-	return pthread_mutex_init(&s->mu, NULL) == 0 ? 0 : HVT_E_NOMEM;
-}
-
-static void write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0 && fd >= 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return; /* console output is best effort: never stops the guest */
-		p += w;
-		n -= (size_t)w;
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		return HVT_E_NOMEM;
+	if (hvt_console_out_init(&s->out, out_fd) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		return HVT_E_NOMEM;
 	}
-}
-
-static void flush_locked(hvt_serial *s)
-{
-	write_all(s->out_fd, s->line, s->line_len);
-	s->line_len = 0;
+	return 0;
 }
 
 void hvt_serial_flush(hvt_serial *s)
 {
-	pthread_mutex_lock(&s->mu);
-	flush_locked(s);
-	pthread_mutex_unlock(&s->mu);
+	hvt_console_out_flush(&s->out);
 }
 
 void hvt_serial_destroy(hvt_serial *s)
 {
-	hvt_serial_flush(s);
+	hvt_console_out_destroy(&s->out);
 	pthread_mutex_destroy(&s->mu);
 }
 
 static void put_byte_locked(hvt_serial *s, uint8_t b)
 {
-	s->line[s->line_len++] = b;
-	if (b == '\n' || s->line_len == HVT_SERIAL_LINE_BYTES)
-		flush_locked(s);
+	hvt_console_out_put(&s->out, &b, 1);
 }
 
 /* Refill the input buffer from the host when it is empty. */

@@ -28,7 +28,7 @@ static void *timer_thread(void *arg)
 			pthread_cond_wait(&t->cv, &t->mu);
 			continue;
 		}
-		if (hvt_now_ns() < t->deadline_ns) {
+		if (hvt_monotonic_ns() < t->deadline_ns) {
 			ts.tv_sec = (time_t)(t->deadline_ns / 1000000000ull);
 			ts.tv_nsec = (long)(t->deadline_ns % 1000000000ull);
 			pthread_cond_timedwait(&t->cv, &t->mu, &ts);
@@ -111,7 +111,7 @@ int hvt_timer_take(hvt_timer *t, uint8_t *vector)
 	atomic_store(&t->due, 0);
 	*vector = t->vector;
 	if (t->mode == HVT_TIMER_MODE_PERIODIC) {
-		now = hvt_now_ns();
+		now = hvt_monotonic_ns();
 		t->deadline_ns = now + t->interval_ns;
 		pthread_cond_signal(&t->cv);
 	} else {
@@ -128,7 +128,7 @@ static void timer_ctrl(hvt_vcpu_ctx *vc, hvt_timer *t, uint64_t mode)
 	int arm = mode == HVT_TIMER_MODE_ONESHOT || mode == HVT_TIMER_MODE_PERIODIC;
 
 	t->mode = arm ? (int)mode : HVT_TIMER_MODE_OFF;
-	t->deadline_ns = arm ? hvt_now_ns() + t->interval_ns : 0;
+	t->deadline_ns = arm ? hvt_monotonic_ns() + t->interval_ns : 0;
 	atomic_store(&t->due, 0);
 	pthread_cond_signal(&t->cv);
 	ev = hvt_aux_push_dev(vc, HVT_EV_TIMER, arm ? HVT_TIMER_ARM : HVT_TIMER_CANCEL);

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include "backend.h"
+#include "console_out.h"
 
 typedef struct hvt_vcpu_ctx hvt_vcpu_ctx;
 
@@ -35,12 +36,9 @@ int hvt_dev_mmio_arm64(hvt_vcpu_ctx *vc, hvt_io *io);
 
 /* dev_serial.c: the console, shared by all vCPUs. */
 #define HVT_SERIAL_IN_BYTES 64u
-#define HVT_SERIAL_LINE_BYTES 256u
 typedef struct hvt_serial {
-	pthread_mutex_t mu;
-	int out_fd;                         /* -1 = discard output */
-	uint8_t line[HVT_SERIAL_LINE_BYTES];/* output, flushed per line */
-	uint32_t line_len;
+	pthread_mutex_t mu;                 /* guards the input below */
+	hvt_console_out out;                /* output, line-buffered (fd -1 = discard) */
 	uint8_t in[HVT_SERIAL_IN_BYTES];    /* received, not yet read by the guest */
 	uint32_t in_head, in_len;
 } hvt_serial;

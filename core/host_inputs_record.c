@@ -7,20 +7,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "hvtrace/error.h"
-
-uint64_t hvt_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
+#include "hvtrace/writer.h"
 
 static uint64_t record_clock_ns(void *ctx)
 {
 	const hvt_record_inputs *ri = ctx;
 
-	return hvt_now_ns() - ri->origin_ns;
+	return hvt_monotonic_ns() - ri->origin_ns;
 }
 
 static int record_entropy(void *ctx, void *buf, size_t len_bytes)
@@ -68,6 +61,6 @@ void hvt_record_inputs_init(hvt_record_inputs *ri, int console_in_fd)
 	ri->ops.clock_ns = record_clock_ns;
 	ri->ops.entropy = record_entropy;
 	ri->ops.console_read = record_console_read;
-	ri->origin_ns = hvt_now_ns();
+	ri->origin_ns = hvt_monotonic_ns();
 	ri->console_in_fd = console_in_fd;
 }

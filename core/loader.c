@@ -6,13 +6,6 @@
 #include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
 
-int hvt_ram_range_ok(const hvt_guest_ram *ram, uint64_t pa, uint64_t len_bytes)
-{
-	if (pa < HVT_GUEST_LOAD_PA || pa > ram->usable_end_pa)
-		return 0;
-	return len_bytes <= ram->usable_end_pa - pa;
-}
-
 int hvt_load_flat(const uint8_t *image, size_t len_bytes, const hvt_guest_ram *ram,
 		  hvt_load_info *info, char *msg, size_t msg_len)
 {

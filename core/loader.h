@@ -32,7 +32,7 @@ int hvt_load_flat(const uint8_t *image, size_t len_bytes, const hvt_guest_ram *r
  * machines or fewer than 64 bytes); nothing else is checked. */
 int hvt_elf_arch(const uint8_t *image, size_t len_bytes);
 
-/* True when [pa, pa + len) lies inside [HVT_GUEST_LOAD_PA, ram->usable_end_pa),
+/* guest_ram.c: true when [pa, pa + len) lies inside [HVT_GUEST_LOAD_PA, ram->usable_end_pa),
  * computed without overflow. */
 int hvt_ram_range_ok(const hvt_guest_ram *ram, uint64_t pa, uint64_t len_bytes);
 

@@ -6,6 +6,7 @@
 #include "loader.h"
 
 #include <string.h>
+#include "bytes.h"
 #include "errmsg.h"
 #include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
@@ -20,22 +21,13 @@
 #define ELF_EM_X86_64 62u
 #define ELF_EM_AARCH64 183u
 
-static uint64_t rd_le(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 int hvt_elf_arch(const uint8_t *image, size_t len_bytes)
 {
 	uint64_t machine;
 
 	if (len_bytes < EHDR_BYTES)
 		return HVT_ARCH_UNKNOWN;
-	machine = rd_le(image + 18, 2);
+	machine = hvt_get_le(image + 18, 2);
 	return machine == ELF_EM_X86_64 ? HVT_ARCH_X86_64 :
 	       machine == ELF_EM_AARCH64 ? HVT_ARCH_ARM64 : HVT_ARCH_UNKNOWN;
 }
@@ -53,14 +45,14 @@ static int check_ehdr(const uint8_t *im, size_t len, char *msg, size_t msg_len)
 		    "ELF class %u is not ELFCLASS64", im[4]);
 	HVT_FAIL_IF(im[5] != 1, msg, msg_len, HVT_E_BAD_IMAGE,
 		    "ELF data encoding %u is not little-endian", im[5]);
-	HVT_FAIL_IF(rd_le(im + 16, 2) != ELF_ET_EXEC, msg, msg_len, HVT_E_BAD_IMAGE,
+	HVT_FAIL_IF(hvt_get_le(im + 16, 2) != ELF_ET_EXEC, msg, msg_len, HVT_E_BAD_IMAGE,
 		    "ELF type %u is not ET_EXEC (static, non-PIE executables only)",
-		    (unsigned)rd_le(im + 16, 2));
+		    (unsigned)hvt_get_le(im + 16, 2));
 	HVT_FAIL_IF(hvt_elf_arch(im, len) == HVT_ARCH_UNKNOWN, msg, msg_len, HVT_E_BAD_IMAGE,
 		    "ELF machine %u is neither x86-64 (62) nor AArch64 (183)",
-		    (unsigned)rd_le(im + 18, 2));
-	HVT_FAIL_IF(rd_le(im + 54, 2) != PHDR_BYTES, msg, msg_len, HVT_E_BAD_IMAGE,
-		    "ELF e_phentsize %u is not %u", (unsigned)rd_le(im + 54, 2), PHDR_BYTES);
+		    (unsigned)hvt_get_le(im + 18, 2));
+	HVT_FAIL_IF(hvt_get_le(im + 54, 2) != PHDR_BYTES, msg, msg_len, HVT_E_BAD_IMAGE,
+		    "ELF e_phentsize %u is not %u", (unsigned)hvt_get_le(im + 54, 2), PHDR_BYTES);
 	return 0;
 }
 
@@ -68,17 +60,17 @@ static int check_ehdr(const uint8_t *im, size_t len, char *msg, size_t msg_len)
 static int read_phdr(const uint8_t *im, size_t len, unsigned i, elf_phdr *ph,
 		     char *msg, size_t msg_len)
 {
-	uint64_t phoff = rd_le(im + 32, 8);
+	uint64_t phoff = hvt_get_le(im + 32, 8);
 	uint64_t at = phoff + (uint64_t)i * PHDR_BYTES;
 
 	HVT_FAIL_IF(phoff > len || at > len - PHDR_BYTES || len < PHDR_BYTES, msg, msg_len,
 		    HVT_E_BAD_IMAGE, "ELF program header %u at offset 0x%llx is outside "
 		    "the %zu-byte file", i, (unsigned long long)at, len);
-	ph->type = (uint32_t)rd_le(im + at, 4);
-	ph->offset = rd_le(im + at + 8, 8);
-	ph->paddr = rd_le(im + at + 24, 8);
-	ph->filesz = rd_le(im + at + 32, 8);
-	ph->memsz = rd_le(im + at + 40, 8);
+	ph->type = (uint32_t)hvt_get_le(im + at, 4);
+	ph->offset = hvt_get_le(im + at + 8, 8);
+	ph->paddr = hvt_get_le(im + at + 24, 8);
+	ph->filesz = hvt_get_le(im + at + 32, 8);
+	ph->memsz = hvt_get_le(im + at + 40, 8);
 	return 0;
 }
 
@@ -113,7 +105,7 @@ static void note_range(hvt_load_info *info, const elf_phdr *ph)
 static int walk_phdrs(const uint8_t *im, size_t len, const hvt_guest_ram *ram,
 		      hvt_load_info *info, int copy, char *msg, size_t msg_len)
 {
-	unsigned phnum = (unsigned)rd_le(im + 56, 2);
+	unsigned phnum = (unsigned)hvt_get_le(im + 56, 2);
 	elf_phdr ph = { 0 };
 
 	HVT_FAIL_IF(phnum == 0 || phnum > MAX_PHDRS, msg, msg_len, HVT_E_BAD_IMAGE,
@@ -149,7 +141,7 @@ int hvt_load_elf64(const uint8_t *image, size_t len_bytes, const hvt_guest_ram *
 	HVT_FORWARD(walk_phdrs(image, len_bytes, ram, info, 0, msg, msg_len));
 	HVT_FAIL_IF(info->lowest_pa == UINT64_MAX, msg, msg_len, HVT_E_BAD_IMAGE,
 		    "ELF image has no PT_LOAD segment");
-	entry = rd_le(image + 24, 8);
+	entry = hvt_get_le(image + 24, 8);
 	HVT_FAIL_IF(entry < info->lowest_pa || entry >= info->highest_pa, msg, msg_len,
 		    HVT_E_BAD_IMAGE, "ELF entry point 0x%llx is outside the loaded "
 		    "segments [0x%llx, 0x%llx)", (unsigned long long)entry,

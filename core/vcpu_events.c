@@ -40,7 +40,7 @@ hvt_event *hvt_aux_push(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind)
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
 	ev->kind = kind;
-	ev->time_ns = hvt_vm_time(vc->vm, hvt_now_ns());
+	ev->time_ns = hvt_vm_time(vc->vm, hvt_monotonic_ns());
 	return ev;
 }
 
@@ -123,14 +123,14 @@ int hvt_emit_end(hvt_vcpu_ctx *vc, int reason, int exit_code)
 	hvt_event ev;
 	int rc;
 
-	hvt_maybe_sample(vc, hvt_now_ns(), 1);
-	rc = hvt_events_commit(vc, hvt_now_ns());
+	hvt_maybe_sample(vc, hvt_monotonic_ns(), 1);
+	rc = hvt_events_commit(vc, hvt_monotonic_ns());
 	memset(&ev, 0, sizeof(ev));
 	ev.type = HVT_EV_END;
 	ev.kind = (uint8_t)reason;
 	ev.pc = vc->last_pc;
 	ev.value = (uint64_t)(int64_t)exit_code;
-	ev.time_ns = hvt_vm_time(vc->vm, hvt_now_ns());
+	ev.time_ns = hvt_vm_time(vc->vm, hvt_monotonic_ns());
 	if (vc->end_msg[0]) {
 		ev.data = (const uint8_t *)vc->end_msg;
 		ev.data_len = (uint32_t)strlen(vc->end_msg);

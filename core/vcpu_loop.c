@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "bytes.h"
 #include "hvt_guest_abi.h"
 #include "errmsg.h"
 #include "hvtrace/error.h"
@@ -31,21 +32,6 @@ static void note_access(hvt_vcpu_ctx *vc, int result)
 	}
 }
 
-static void put_le(uint8_t *p, uint64_t v, uint32_t size)
-{
-	for (uint32_t b = 0; b < size; b++)
-		p[b] = (uint8_t)(v >> (8 * b));
-}
-
-static uint64_t get_le(const uint8_t *p, uint32_t size)
-{
-	uint64_t v = 0;
-
-	for (uint32_t b = 0; b < size; b++)
-		v |= (uint64_t)p[b] << (8 * b);
-	return v;
-}
-
 /* Port I/O, including string I/O (count > 1): one device access per element.
  * Reads: the values go back to the guest and into the event. */
 static int handle_pio(hvt_vcpu_ctx *vc, const hvt_exit *ex)
@@ -57,16 +43,16 @@ static int handle_pio(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 		hvt_io io = { .addr = ex->addr, .size = ex->size, .is_write = ex->is_write,
 			      .ex = ex };
 		if (io.is_write)
-			io.value = get_le(ex->data + i * ex->size, ex->size);
+			io.value = hvt_get_le(ex->data + i * ex->size, ex->size);
 		rc = hvt_dev_pio(vc, &io);
 		if (!io.is_write)
-			put_le(vc->cur_data + i * ex->size, io.value, ex->size);
+			hvt_put_le(vc->cur_data + i * ex->size, io.value, ex->size);
 		note_access(vc, rc);
 	}
 	if (rc < 0)
 		return rc;
 	if (!ex->is_write) {
-		vc->cur.value = get_le(vc->cur_data, ex->size < 8 ? ex->size : 8);
+		vc->cur.value = hvt_get_le(vc->cur_data, ex->size < 8 ? ex->size : 8);
 		HVT_FORWARD(vc->vm->ops->vcpu_complete_read(vc->bv, vc->cur_data, total));
 	}
 	if (ex->count > 1) {
@@ -91,7 +77,7 @@ static int handle_mmio(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 	if (ex->is_write)
 		return 0;
 	vc->cur.value = io.value;
-	put_le(buf, io.value, ex->size);
+	hvt_put_le(buf, io.value, ex->size);
 	return vc->vm->ops->vcpu_complete_read(vc->bv, buf, ex->size);
 }
 
@@ -116,20 +102,6 @@ static int handle_halt(hvt_vcpu_ctx *vc)
 static int handle_halt_any(hvt_vcpu_ctx *vc)
 {
 	return vc->vm->ops->vcpu_timer_sync ? hvt_handle_wfi(vc) : handle_halt(vc);
-}
-
-void hvt_end_with(hvt_vcpu_ctx *vc, int reason, const char *what, const hvt_exit *ex)
-{
-	if (ex->syndrome)
-		snprintf(vc->end_msg, sizeof(vc->end_msg), "%s (raw reason %u, syndrome 0x%llx, "
-			 "class 0x%02x, address 0x%llx)", what, ex->raw_reason,
-			 (unsigned long long)ex->syndrome, (unsigned)(ex->syndrome >> 26) & 0x3f,
-			 (unsigned long long)ex->fault_va);
-	else
-		snprintf(vc->end_msg, sizeof(vc->end_msg), "%s (raw reason %u, errno %d, "
-			 "detail 0x%llx 0x%llx)", what, ex->raw_reason, ex->err,
-			 (unsigned long long)ex->detail[0], (unsigned long long)ex->detail[1]);
-	hvt_vm_stop(vc->vm, reason, 0);
 }
 
 /* One dispatch: every exit kind a backend reports is handled or ends the run. */
@@ -203,8 +175,8 @@ static int prepare_entry(hvt_vcpu_ctx *vc, const hvt_exit *last)
 	if (vc->vm->ops->vcpu_timer_sync && last)
 		HVT_FORWARD(hvt_vtimer_sync(vc));
 commit:
-	hvt_maybe_sample(vc, hvt_now_ns(), 0);
-	return hvt_events_commit(vc, hvt_now_ns());
+	hvt_maybe_sample(vc, hvt_monotonic_ns(), 0);
+	return hvt_events_commit(vc, hvt_monotonic_ns());
 }
 
 static int run_loop(hvt_vcpu_ctx *vc)
@@ -213,7 +185,7 @@ static int run_loop(hvt_vcpu_ctx *vc)
 	int have_exit = 0;
 
 	HVT_FORWARD(hvt_machine_set_entry_regs(vc->vm->m, vc->index));
-	vc->last_sample_ns = hvt_now_ns(); /* first EXEC_TIME sample one period in */
+	vc->last_sample_ns = hvt_monotonic_ns(); /* first EXEC_TIME sample one period in */
 	for (;;) {
 		/* in_run before checking the timer: its thread kicks only if set. */
 		atomic_store(&vc->in_run, 1);
@@ -224,7 +196,7 @@ static int run_loop(hvt_vcpu_ctx *vc)
 		atomic_store(&vc->in_run, 0);
 		have_exit = 1;
 		vc->exits++;
-		hvt_exit_begin(vc, &ex, hvt_now_ns());
+		hvt_exit_begin(vc, &ex, hvt_monotonic_ns());
 		HVT_FORWARD(handle_exit(vc, &ex));
 	}
 }

@@ -11,6 +11,7 @@
 #include "host_inputs.h"
 #include "machine.h"
 #include "vmm.h"
+#include "hvtrace/writer.h" /* hvt_monotonic_ns: the one host clock */
 
 /* Side events per exit. The run loop adds at most 4 itself (timer fire,
  * interrupt, vtimer unmask, exec-time sample); devices get the rest
@@ -39,7 +40,6 @@ struct hvt_vcpu_ctx {
 	uint64_t seq;                /* next event's seq */
 	int pending_vector;          /* interrupt not yet injected; -1 = none */
 	int irq_line;                /* arm64: the IRQ line is high (vtimer fired, not acked) */
-	uint8_t last_kind;           /* kind of the exit being handled */
 	unsigned bad_streak;         /* unmapped accesses in a row */
 	uint64_t last_sample_ns;     /* last EXEC_TIME sample, host ns */
 	uint64_t last_sample_exec_ns;/* its value: cumulative guest ns */
@@ -75,7 +75,7 @@ struct hvt_vm {
 	char err_msg[256];
 };
 
-/* vm_run.c: first caller wins; wakes every vCPU. Async-signal-safe. */
+/* vm_stop.c: first caller wins; wakes every vCPU. Async-signal-safe. */
 void hvt_vm_stop(hvt_vm *vm, int reason, int exit_code);
 void hvt_vcpu_wake(void *vcpu_ctx);
 void hvt_vm_fail(hvt_vm *vm, int err, const char *what);

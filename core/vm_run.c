@@ -9,51 +9,10 @@
 #include "hvtrace/error.h"
 #include "vm_internal.h"
 
-/* Wake a vCPU: the pipe ends a HLT wait; the kick ends a run (only when in
- * one, so a halted vCPU does not take a spurious exit). Async-signal-safe. */
-void hvt_vcpu_wake(void *arg)
-{
-	hvt_vcpu_ctx *vc = arg;
-	uint8_t b = 1;
-	ssize_t w = write(vc->wake_wr, &b, 1); /* full pipe: a wake is pending anyway */
-
-	(void)w;
-	if (atomic_load(&vc->in_run) && !atomic_load(&vc->done))
-		vc->vm->ops->vcpu_kick(vc->bv);
-}
-
-void hvt_vm_stop(hvt_vm *vm, int reason, int exit_code)
-{
-	int none = HVT_NO_STOP;
-
-	if (atomic_compare_exchange_strong(&vm->stop_reason, &none, reason))
-		atomic_store(&vm->exit_code, exit_code);
-	for (unsigned i = 0; i < vm->n_vcpus; i++) {
-		hvt_vcpu_ctx *vc = &vm->vcpus[i];
-		uint8_t b = 1;
-		ssize_t w = write(vc->wake_wr, &b, 1);
-		(void)w;
-		/* Kick even when not in_run: a lost stop is worse than one
-		 * spurious exit. A finished thread is left alone. */
-		if (!atomic_load(&vc->done))
-			vm->ops->vcpu_kick(vc->bv);
-	}
-}
-
 void hvt_vm_request_stop(hvt_vm *vm)
 {
 	if (vm)
 		hvt_vm_stop(vm, HVT_END_INTERRUPTED, 0);
-}
-
-/* Record the first VMM failure and stop every vCPU with END_ERROR. */
-void hvt_vm_fail(hvt_vm *vm, int err, const char *what)
-{
-	int none = 0;
-
-	if (atomic_compare_exchange_strong(&vm->run_err, &none, err))
-		snprintf(vm->err_msg, sizeof(vm->err_msg), "%s (error %d)", what, err);
-	hvt_vm_stop(vm, HVT_END_ERROR, 0);
 }
 
 /* vCPU threads take only the kick signal: SIGINT and friends stay with the
@@ -78,7 +37,7 @@ static int start_vcpus(hvt_vm *vm)
 
 static void wait_done(hvt_vm *vm)
 {
-	uint64_t deadline = vm->cfg.timeout_ns ? hvt_now_ns() + vm->cfg.timeout_ns : 0;
+	uint64_t deadline = vm->cfg.timeout_ns ? hvt_monotonic_ns() + vm->cfg.timeout_ns : 0;
 	struct timespec ts = { .tv_sec = (time_t)(deadline / 1000000000ull),
 			       .tv_nsec = (long)(deadline % 1000000000ull) };
 	int timed_out = 0;
@@ -117,7 +76,7 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 		return HVT_E_INVAL;
 	memset(res, 0, sizeof(*res));
 	HVT_FORWARD(init_done_cv(vm));
-	vm->origin_ns = vm->cfg.time_origin_ns ? vm->cfg.time_origin_ns : hvt_now_ns();
+	vm->origin_ns = vm->cfg.time_origin_ns ? vm->cfg.time_origin_ns : hvt_monotonic_ns();
 	rc = start_vcpus(vm);
 	if (rc < 0) {
 		hvt_vm_fail(vm, rc, "cannot start a vCPU thread");

@@ -1,5 +1,7 @@
 /* Little-endian integers and LEB128 varints: the only way on-disk integers
- * are read or written, so byte order lives in one place. */
+ * are read or written, so byte order lives in one place. The core and replay
+ * use the same helpers for guest data (registers, page tables, CPUID, ELF,
+ * MMIO and port values): no other copy exists. */
 #ifndef HVT_FORMATS_BYTES_H
 #define HVT_FORMATS_BYTES_H
 
@@ -39,6 +41,23 @@ static inline uint32_t hvt_get_le32(const uint8_t *p)
 static inline uint64_t hvt_get_le64(const uint8_t *p)
 {
 	return (uint64_t)hvt_get_le32(p) | ((uint64_t)hvt_get_le32(p + 4) << 32);
+}
+
+/* The low size_bytes (0..8) bytes of v, little-endian: a guest access of
+ * size_bytes, or a fixed-width field. */
+static inline void hvt_put_le(uint8_t *p, uint64_t v, uint32_t size_bytes)
+{
+	for (uint32_t i = 0; i < size_bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* size_bytes (0..8) little-endian bytes, zero-extended. */
+static inline uint64_t hvt_get_le(const uint8_t *p, uint32_t size_bytes)
+{
+	uint64_t v = 0;
+	for (uint32_t i = 0; i < size_bytes; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
 }
 
 /* Longest varint of a 64-bit value. */

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include "core/exit_event.h"
-#include "core/host_inputs.h"
 #include "hvtrace/error.h"
 #include "replay_internal.h"
 
@@ -160,7 +159,7 @@ static int run_to_landing(struct hvt_rvcpu *v, const hvt_event *rec, const uint6
 int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
 {
 	uint64_t want[HVT_X86_NREGS];
-	uint64_t t0 = hvt_now_ns();
+	uint64_t t0 = hvt_monotonic_ns();
 	int rc;
 
 	if (rec->data_len != HVT_X86_NREGS * 8 || !rec->data)
@@ -171,7 +170,7 @@ int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
 		return hvt_diverge(v, rec, "the interrupt's PC and its register file disagree",
 				   NULL, NULL);
 	rc = run_to_landing(v, rec, want);
-	v->landing_ns += hvt_now_ns() - t0;
+	v->landing_ns += hvt_monotonic_ns() - t0;
 	if (rc < 0) /* a divergence or a failure already set the outcome; else: */
 		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: the debug state cannot be set (%d)",
 			    v->index, rc);

@@ -7,39 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/host_inputs.h"
 #include "hvtrace/error.h"
+#include "opts.h"
 #include "replay_internal.h"
-
-int hvt_rp_stopping(const struct hvt_replay *rp)
-{
-	return atomic_load(&rp->stop);
-}
-
-static void stop_all(struct hvt_replay *rp)
-{
-	atomic_store(&rp->stop, 1);
-	for (unsigned i = 0; rp->vcpus && i < rp->n_vcpus; i++) {
-		struct hvt_rvcpu *v = &rp->vcpus[i];
-		if (v->started && !atomic_load(&v->done))
-			rp->m->ops->vcpu_kick(v->bv);
-	}
-}
-
-void hvt_rp_fail(struct hvt_replay *rp, int outcome, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&rp->mu);
-	if (rp->outcome == HVT_REPLAY_OK) {
-		rp->outcome = outcome;
-		va_start(ap, fmt);
-		vsnprintf(rp->msg, sizeof(rp->msg), fmt, ap);
-		va_end(ap);
-	}
-	pthread_mutex_unlock(&rp->mu);
-	stop_all(rp);
-}
 
 static int is_read_failure(int err)
 {
@@ -113,7 +83,7 @@ static int build_machine(struct hvt_replay *rp)
 {
 	char msg[256] = "";
 	hvt_machine_config mc;
-	int err = hvt_replay_config_read(rp->r, &rp->cfg, msg, sizeof(msg));
+	int err = hvt_trace_config_read(rp->r, &rp->cfg, msg, sizeof(msg));
 
 	if (err) {
 		hvt_rp_fail(rp, is_read_failure(err) ? HVT_REPLAY_CORRUPT : HVT_REPLAY_REFUSED,
@@ -278,7 +248,7 @@ static void teardown(struct hvt_replay *rp)
 	for (unsigned i = 0; rp->vcpus && i < rp->n_vcpus; i++)
 		hvt_stream_cursor_free(rp->vcpus[i].cur);
 	free(rp->vcpus);
-	hvt_console_destroy(&rp->console);
+	hvt_console_out_destroy(&rp->console);
 	hvt_machine_free(rp->m);
 	free(rp->report);
 	pthread_mutex_destroy(&rp->mu);
@@ -288,17 +258,20 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 		   struct hvt_replay_result *res)
 {
 	struct hvt_replay rp;
-	uint64_t t0 = hvt_now_ns();
+	uint64_t t0 = hvt_monotonic_ns();
 
-	if (!r || !opts || !res || opts->sz < sizeof(struct hvt_replay_opts))
+	if (!r || !res)
+		return HVT_E_INVAL;
+	memset(&rp, 0, sizeof(rp));
+	/* opts.h's rule: NULL or an older, smaller struct takes the defaults;
+	 * a newer caller's unknown options must be zero. */
+	if (hvt_opts_take(&rp.o, HVT_OPTS_END(struct hvt_replay_opts, print_event), opts) != 0)
 		return HVT_E_INVAL;
 	memset(res, 0, sizeof(*res));
-	memset(&rp, 0, sizeof(rp));
 	rp.r = r;
-	rp.o = *opts;
 	atomic_init(&rp.stop, 0);
 	pthread_mutex_init(&rp.mu, NULL);
-	if (hvt_console_init(&rp.console, opts->console_fd) != 0) {
+	if (hvt_console_out_init(&rp.console, rp.o.console_fd == 0 ? 1 : rp.o.console_fd) != 0) {
 		pthread_mutex_destroy(&rp.mu);
 		return HVT_E_NOMEM;
 	}
@@ -307,9 +280,9 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 		hvt_watchdog_run(&rp);
 		join_threads(&rp);
 	}
-	hvt_console_flush(&rp.console);
+	hvt_console_out_flush(&rp.console);
 	finish(&rp, res);
 	teardown(&rp);
-	res->wall_ns = hvt_now_ns() - t0;
+	res->wall_ns = hvt_monotonic_ns() - t0;
 	return 0;
 }

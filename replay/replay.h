@@ -42,16 +42,21 @@ enum hvt_replay_outcome {
 /* Prints one event on one line, no newline (tools/cli.c's cli_print_event). */
 typedef void (*hvt_replay_print_fn)(FILE *f, const hvt_event *ev);
 
+/* Options: HVT_OPTS(hvt_replay_opts, ...) or HVT_REPLAY_OPTS_INIT; NULL =
+ * defaults. Zero is the default of every field; an older caller's smaller
+ * struct is accepted, a newer caller's unknown fields must be zero
+ * (hvtrace/api.h), else hvt_replay_run returns HVT_E_INVAL. */
 struct hvt_replay_opts {
 	size_t sz;                    /* sizeof(struct hvt_replay_opts) */
-	int landing;                  /* enum hvt_replay_landing */
+	int landing;                  /* enum hvt_replay_landing; 0 = breakpoints */
 	int stop_at_set;              /* 1: stop once vCPU 0's event stop_at_seq is replayed */
 	uint64_t stop_at_seq;         /* a sequence number of vCPU 0's stream */
-	int console_fd;               /* guest console output; -1 = discard */
-	FILE *report;                 /* divergence report and stop-at registers */
+	int console_fd;               /* guest console output; -1 = discard; 0 (the zero
+	                               * default; stdin is never an output) = stdout */
+	FILE *report;                 /* divergence report and stop-at registers; NULL = stderr */
 	hvt_replay_print_fn print_event; /* NULL: a built-in one-line printer */
 };
-#define HVT_REPLAY_OPTS_INIT { sizeof(struct hvt_replay_opts), HVT_LANDING_BP, 0, 0, 1, NULL, NULL }
+#define HVT_REPLAY_OPTS_INIT { .sz = sizeof(struct hvt_replay_opts) }
 
 struct hvt_replay_result {
 	int outcome;                  /* enum hvt_replay_outcome */
@@ -72,7 +77,9 @@ struct hvt_replay_result {
 
 /* Replays the trace read by r. Returns 0 and fills *res (outcome says how it
  * ended; a divergence report has been printed to opts->report), or a
- * negative HVT_E_* for misuse. The console output goes to opts->console_fd. */
+ * negative HVT_E_* for misuse (HVT_E_INVAL: no r or res, or options a newer
+ * caller set that this build does not know). The console output goes to
+ * opts->console_fd. */
 int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 		   struct hvt_replay_result *res);
 

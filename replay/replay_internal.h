@@ -9,9 +9,11 @@
 
 #include "compare.h"
 #include "core/backend.h"
+#include "core/console_out.h"
 #include "core/machine.h"
+#include "core/trace_config.h"
+#include "hvtrace/writer.h" /* hvt_monotonic_ns: the one host clock */
 #include "replay.h"
-#include "replay_config.h"
 
 /* Returned by per-event steps: keep going, or this vCPU is finished. A
  * negative value means the replay as a whole failed (outcome already set). */
@@ -25,15 +27,6 @@ struct hvt_history {
 	hvt_event ev[HVT_HISTORY_EVENTS];
 	uint8_t data[HVT_HISTORY_EVENTS][HVT_HISTORY_DATA_BYTES];
 	uint64_t n;                   /* events pushed so far */
-};
-
-/* Guest console output, shared by every vCPU, line-buffered like the
- * recorder's serial device so that both write the same bytes. */
-struct hvt_console {
-	pthread_mutex_t mu;
-	int fd;                       /* -1 = discard */
-	uint8_t line[256];
-	uint32_t line_len;
 };
 
 struct hvt_replay;
@@ -71,11 +64,11 @@ struct hvt_rvcpu {
 struct hvt_replay {
 	hvt_reader *r;
 	struct hvt_replay_opts o;
-	struct hvt_replay_config cfg;
+	struct hvt_trace_config cfg;  /* read from the trace */
 	hvt_machine *m;
 	struct hvt_rvcpu *vcpus;
 	unsigned n_vcpus;
-	struct hvt_console console;
+	hvt_console_out console;      /* the same writer as the recorder's serial device */
 	atomic_int stop;              /* 1: every vCPU stops at its next check */
 	pthread_mutex_t mu;           /* guards the fields below */
 	int outcome;                  /* first outcome other than OK wins */
@@ -86,14 +79,14 @@ struct hvt_replay {
 	uint64_t div_seq;
 };
 
-/* replay.c: stop every vCPU with this outcome (the first caller wins). */
+/* outcome.c: stop every vCPU with this outcome (the first caller wins). */
 void hvt_rp_fail(struct hvt_replay *rp, int outcome, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hvt_rp_stopping(const struct hvt_replay *rp);
 
 /* vcpu_replay.c: the thread of one vCPU. */
 void *hvt_rvcpu_thread(void *arg);
-/* Run until a guest-caused exit (kicks and stray windows are not the
+/* rvcpu_run.c: run until a guest-caused exit (kicks and stray windows are not the
  * guest's). HVT_RP_DONE when replay is stopping. */
 int hvt_rvcpu_run(struct hvt_rvcpu *v);
 
@@ -115,11 +108,5 @@ int hvt_diverge(struct hvt_rvcpu *v, const hvt_event *rec, const char *why,
 void hvt_print_regs(FILE *f, const hvt_regs *regs);
 void hvt_history_push(struct hvt_history *h, const hvt_event *ev);
 void hvt_history_print(FILE *f, const struct hvt_history *h, hvt_replay_print_fn print);
-
-/* console.c */
-int hvt_console_init(struct hvt_console *c, int fd);
-void hvt_console_put(struct hvt_console *c, const uint8_t *bytes, size_t n);
-void hvt_console_flush(struct hvt_console *c);
-void hvt_console_destroy(struct hvt_console *c);
 
 #endif

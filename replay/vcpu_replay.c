@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "core/exit_event.h"
-#include "core/host_inputs.h"
 #include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
 #include "replay_internal.h"
@@ -16,37 +16,6 @@
 static const hvt_backend_ops *ops_of(const struct hvt_rvcpu *v)
 {
 	return v->rp->m->ops;
-}
-
-int hvt_rvcpu_run(struct hvt_rvcpu *v)
-{
-	for (;;) {
-		if (hvt_rp_stopping(v->rp))
-			return HVT_RP_DONE;
-		atomic_store(&v->deadline_ns, hvt_now_ns() + v->budget_ns);
-		int rc = ops_of(v)->vcpu_run(v->bv, &v->live);
-		atomic_store(&v->deadline_ns, 0);
-		if (atomic_exchange(&v->timed_out, 0))
-			return hvt_watchdog_diverge(v);
-		if (rc < 0) {
-			hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: the backend run failed (%d)",
-				    v->index, rc);
-			return rc;
-		}
-		v->have_live = 1;
-		/* A kick is ours (stop) or a stray signal; a window exit is never
-		 * requested in replay. Neither is the guest's doing. */
-		if ((v->live.kind == HVT_EXIT_KICK && !v->live.err) ||
-		    v->live.kind == HVT_EXIT_IRQ_WINDOW)
-			continue;
-		return HVT_RP_CONTINUE;
-	}
-}
-
-static void put_le(uint8_t *p, uint64_t v, uint32_t size)
-{
-	for (uint32_t b = 0; b < size; b++)
-		p[b] = (uint8_t)(v >> (8 * b));
 }
 
 static uint64_t size_mask(uint32_t size)
@@ -69,7 +38,7 @@ static int feed_read(struct hvt_rvcpu *v, const hvt_event *rec)
 	}
 	if (v->live.size == 0 || v->live.size > sizeof(buf))
 		return hvt_diverge(v, rec, "read of an unsupported size", NULL, NULL);
-	put_le(buf, rec->value, v->live.size);
+	hvt_put_le(buf, rec->value, v->live.size);
 	return ops_of(v)->vcpu_complete_read(v->bv, buf, v->live.size);
 }
 
@@ -83,7 +52,7 @@ static void apply_write(struct hvt_rvcpu *v)
 		return;
 	if (ex->addr == HVT_PORT_SERIAL_DATA) {
 		for (uint32_t i = 0; i < ex->count; i++) /* low byte of each element */
-			hvt_console_put(&v->rp->console, ex->data + (size_t)i * ex->size, 1);
+			hvt_console_out_put(&v->rp->console, ex->data + (size_t)i * ex->size, 1);
 	} else if (ex->addr == HVT_PORT_POWEROFF) {
 		v->powered_off = 1;
 		v->poweroff_code = (int)(int32_t)(ex->value & size_mask(ex->size));
@@ -183,7 +152,7 @@ static void stop_at(struct hvt_rvcpu *v, const hvt_event *ev)
 	FILE *f = rp->o.report ? rp->o.report : stderr;
 	hvt_regs regs;
 
-	hvt_console_flush(&rp->console);
+	hvt_console_out_flush(&rp->console);
 	pthread_mutex_lock(&rp->mu);
 	fprintf(f, "hvtrace: stopped after event #%" PRIu64 " of vCPU %u\n", ev->seq, v->index);
 	if (ops_of(v)->vcpu_get_regs(v->bv, &regs) == 0)

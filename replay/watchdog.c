@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "core/host_inputs.h"
 #include "replay_internal.h"
 
 #define WATCHDOG_BASE_NS 2000000000ull   /* host noise: scheduling, page faults */
@@ -66,6 +65,6 @@ void hvt_watchdog_run(struct hvt_replay *rp)
 
 	while (!all_done(rp)) {
 		nanosleep(&period, NULL);
-		check(rp, hvt_now_ns());
+		check(rp, hvt_monotonic_ns());
 	}
 }

@@ -17,13 +17,25 @@ void cli_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int cli_open_trace(const char *path, hvt_reader **out)
+int cli_open_trace_to(const char *path, hvt_reader **out, FILE *corrupt_report)
 {
 	int err = hvt_reader_open(out, path, NULL);
 	if (!err)
 		return 0;
-	cli_err("%s: %s", path, hvt_reader_open_error());
-	return err == HVT_E_NOT_FOUND || err == HVT_E_IO ? HVT_EXIT_NOINPUT : 2;
+	if (err == HVT_E_NOT_FOUND || err == HVT_E_IO) {
+		cli_err("%s: %s", path, hvt_reader_open_error());
+		return HVT_EXIT_NOINPUT;
+	}
+	if (corrupt_report)
+		fprintf(corrupt_report, "%s: corrupt: %s\n", path, hvt_reader_open_error());
+	else
+		cli_err("%s: %s", path, hvt_reader_open_error());
+	return 2;
+}
+
+int cli_open_trace(const char *path, hvt_reader **out)
+{
+	return cli_open_trace_to(path, out, NULL);
 }
 
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns)

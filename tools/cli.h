@@ -34,8 +34,13 @@ int hvt_cmd_diff(int argc, char **argv);
 int cli_status_for_end(int end_reason, int exit_code);
 /* Prints "hvtrace: <fmt>\n" to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Opens a trace, printing why not. 0, or the exit status to return. */
+/* Opens a trace, printing why not to stderr. 0, or the exit status to
+ * return: 66 when the file cannot be opened or read, 2 when it is not a
+ * sound trace. Every subcommand opens its traces here. */
 int cli_open_trace(const char *path, hvt_reader **out);
+/* The same, but a trace that is not sound is reported on corrupt_report as
+ * "PATH: corrupt: why" (check's report on stdout); NULL = stderr. */
+int cli_open_trace_to(const char *path, hvt_reader **out, FILE *corrupt_report);
 /* One line describing ev (no newline). */
 void cli_print_event(FILE *f, const hvt_event *ev);
 /* cli_arm64.c: " esr=... ec=NAME ..." for an exit with an arm64 syndrome. */

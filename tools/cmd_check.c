@@ -59,15 +59,8 @@ int hvt_cmd_check(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	hvt_reader *r;
-	int err = hvt_reader_open(&r, argv[1], NULL);
-	if (err == HVT_E_NOT_FOUND || err == HVT_E_IO) {
-		cli_err("%s: %s", argv[1], hvt_reader_open_error());
-		return HVT_EXIT_NOINPUT;
-	}
-	if (err) {
-		printf("%s: corrupt: %s\n", argv[1], hvt_reader_open_error());
-		return 2;
-	}
+	if ((rc = cli_open_trace_to(argv[1], &r, stdout)) != 0)
+		return rc;
 	rc = verify_all(r, argv[1]);
 	if (!rc) {
 		struct hvt_trace_info in;

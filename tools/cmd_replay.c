@@ -96,13 +96,10 @@ static int parse(int argc, char **argv, struct cli_replay *c)
 	static const struct option longopts[] = {
 		{"stop-at", required_argument, NULL, 's'}, {"landing", required_argument, NULL, 'l'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
-	struct hvt_replay_opts init = HVT_REPLAY_OPTS_INIT;
 	int opt, rc;
 
 	memset(c, 0, sizeof(*c));
-	c->o = init;
-	c->o.report = stderr;
-	c->o.print_event = cli_print_event;
+	c->o = HVT_OPTS(hvt_replay_opts, .report = stderr, .print_event = cli_print_event);
 	while ((opt = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);

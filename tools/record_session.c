@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "core/trace_config.h"
 #include "core/vmm.h"
 
 /* The VM a SIGINT/SIGTERM should stop: the CLI's one piece of global state. */
@@ -53,37 +54,6 @@ static int sink(void *ctx, const hvt_event *ev)
 		return HVT_E_INVAL;
 	__atomic_fetch_add(&sc->events, 1, __ATOMIC_RELAXED);
 	return hvt_stream_append(sc->streams[ev->stream], ev);
-}
-
-static int put_u64(hvt_writer *w, const char *key, int hex, uint64_t v)
-{
-	char buf[32];
-	if (hex)
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
-	else
-		snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	return hvt_writer_set_meta_str(w, key, buf);
-}
-
-/* Everything replay needs to rebuild the VM, before the first event. */
-static int store_config(hvt_writer *w, const hvt_vm *vm, const struct record_opts *o)
-{
-	const uint8_t *bytes;
-	size_t len;
-	const hvt_load_info *li = hvt_vm_load_info(vm);
-	int err = hvt_writer_set_meta_str(w, "hvtrace_version", HVT_VERSION_STRING);
-	err = err ? err : hvt_writer_set_meta_str(w, "backend", hvt_vm_backend_name(vm));
-	err = err ? err : hvt_writer_set_meta_str(w, "arch", hvt_vm_arch_name(vm));
-	err = err ? err : put_u64(w, "vcpus", 0, hvt_vm_vcpu_count(vm));
-	err = err ? err : put_u64(w, "mem_bytes", 0, hvt_vm_mem_bytes(vm));
-	err = err ? err : hvt_writer_set_meta_str(w, "image_name", o->image_path ? o->image_path : "demo (embedded)");
-	err = err ? err : hvt_writer_set_meta_str(w, "image_format", li->format == 1 ? "elf" : "flat");
-	err = err ? err : put_u64(w, "entry_pa", 1, li->entry_pa);
-	err = err ? err : hvt_writer_set_meta_str(w, "command_line", o->command_line);
-	if (!err && hvt_vm_cpuid(vm, &bytes, &len) == 0)
-		err = hvt_writer_set_meta(w, "cpuid", bytes, len);
-	hvt_vm_image(vm, &bytes, &len);
-	return err ? err : hvt_writer_put_blob(w, "guest-image", bytes, len);
 }
 
 static int open_streams(hvt_writer *w, const hvt_vm *vm, struct sink_ctx *sc)
@@ -145,58 +115,84 @@ static int exit_status_for_create(int err)
 	return err == HVT_E_BAD_IMAGE || err == HVT_E_INVAL ? 65 /* EX_DATAERR */ : HVT_EXIT_SOFTWARE;
 }
 
+/* Stores the configuration, opens the streams and runs the guest; *wall_ns
+ * is the run's wall time. 0, or a negative HVT_E_* after saying what
+ * failed, except for a writer failure (a full disk): record_finish says
+ * that one, once. */
+static int record_into(hvt_writer *w, hvt_vm *vm, const struct record_opts *o,
+		       struct sink_ctx *sc, hvt_vm_result *vr, uint64_t *wall_ns)
+{
+	const char *what = "storing the VM's configuration";
+	int err = hvt_trace_config_write(w, vm, o->image_path ? o->image_path : "demo (embedded)",
+					 o->command_line);
+	if (!err) {
+		what = "opening the trace's streams";
+		err = open_streams(w, vm, sc);
+	}
+	if (!err) {
+		uint64_t t0 = hvt_monotonic_ns();
+		what = "recording stopped";
+		install_stop_handler(vm);
+		err = hvt_vm_run(vm, vr);
+		remove_stop_handler();
+		*wall_ns = hvt_monotonic_ns() - t0;
+	}
+	if (!err) {
+		what = "storing how the run ended";
+		err = hvt_trace_config_write_end(w, vr);
+	}
+	if (err && !hvt_writer_error(w)[0])
+		cli_err("%s: %s", what, hvt_vm_error(vm)[0] ? hvt_vm_error(vm) : hvt_strerror(err));
+	return err;
+}
+
+/* Closes the writer and gives the exit status: 74 when the trace could not
+ * be written (said here, once), 70 when recording failed (said already),
+ * else the guest's. */
+static int record_finish(hvt_writer *w, const char *path, int err, const hvt_vm_result *vr)
+{
+	int write_failed = hvt_writer_error(w)[0] != 0;
+	if (write_failed)
+		cli_err("recording stopped: %s; the trace is valid up to the last chunk written",
+			hvt_writer_error(w));
+	if (hvt_writer_close(w) != 0) {
+		if (!write_failed)
+			cli_err("%s: %s", path, hvt_writer_last_error());
+		return HVT_EXIT_IOERR;
+	}
+	if (write_failed)
+		return HVT_EXIT_IOERR;
+	return err ? HVT_EXIT_SOFTWARE : cli_status_for_end(vr->end_reason, vr->exit_code);
+}
+
 void record_session_run(const struct record_opts *o, struct record_result *res)
 {
 	struct sink_ctx sc = {0};
 	hvt_vm *vm = NULL;
 	hvt_writer *w = NULL;
 	hvt_vm_result vr = {.end_reason = -1, .exit_code = -1};
-	struct hvt_writer_opts wo = HVT_WRITER_OPTS_INIT;
-	*res = (struct record_result){.status = HVT_EXIT_SOFTWARE, .end_reason = -1, .exit_code = -1};
+	uint64_t wall_ns = 0;
 	/* One origin for the trace header and the VM's event times. */
-	wo.zstd_level = o->zstd_level;
-	wo.time_origin_ns = hvt_monotonic_ns();
+	struct hvt_writer_opts wo = HVT_OPTS(hvt_writer_opts, .zstd_level = o->zstd_level,
+					     .time_origin_ns = hvt_monotonic_ns());
+	*res = (struct record_result){.status = HVT_EXIT_SOFTWARE, .end_reason = -1, .exit_code = -1};
 	int err = create_vm(o, &sc, wo.time_origin_ns, &vm);
 	if (err) {
 		res->status = exit_status_for_create(err);
 		return;
 	}
-	if ((err = hvt_writer_create(&w, o->out_path, &wo)) != 0) {
+	if (hvt_writer_create(&w, o->out_path, &wo) != 0) {
 		cli_err("%s", hvt_writer_last_error());
-		goto out;
+		hvt_vm_free(vm);
+		return;
 	}
-	err = store_config(w, vm, o);
-	err = err ? err : open_streams(w, vm, &sc);
-	uint64_t t0 = hvt_monotonic_ns();
-	install_stop_handler(vm);
-	if (!err && (err = hvt_vm_run(vm, &vr)) != 0 && !hvt_writer_error(w)[0])
-		cli_err("recording stopped: %s", hvt_vm_error(vm)[0] ? hvt_vm_error(vm) : hvt_strerror(err));
-	/* A writer failure (a full disk) stopped the guest: say that, once. */
-	int write_failed = hvt_writer_error(w)[0] != 0;
-	if (write_failed)
-		cli_err("recording stopped: %s; the trace is valid up to the last chunk written",
-			hvt_writer_error(w));
-	remove_stop_handler();
-	uint64_t wall = hvt_monotonic_ns() - t0;
-	if (!err) {
-		put_u64(w, "end_reason", 0, (uint64_t)vr.end_reason);
-		put_u64(w, "exit_code", 0, (uint64_t)(int64_t)vr.exit_code);
-	}
+	err = record_into(w, vm, o, &sc, &vr, &wall_ns);
 	res->events = sc.events;
 	res->exits = vr.exits;
 	res->end_reason = vr.end_reason;
 	res->exit_code = vr.exit_code;
-	int werr = hvt_writer_close(w);
-	w = NULL;
-	if (werr && !write_failed)
-		cli_err("%s: %s", o->out_path, hvt_writer_last_error());
-	else if (!err && !werr)
-		summarize(o, res, &vr, wall);
-	if (werr || write_failed)
-		res->status = HVT_EXIT_IOERR;
-	else
-		res->status = err ? HVT_EXIT_SOFTWARE : cli_status_for_end(vr.end_reason, vr.exit_code);
-out:
-	hvt_writer_close(w);
+	res->status = record_finish(w, o->out_path, err, &vr);
+	if (!err && res->status != HVT_EXIT_IOERR)
+		summarize(o, res, &vr, wall_ns);
 	hvt_vm_free(vm);
 }

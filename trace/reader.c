@@ -4,19 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "reader_impl.h"
 
 static _Thread_local char open_msg[HVT_MSG_BYTES];
-
-int hvt_reader_fail(hvt_reader *r, int err, uint64_t offset, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-	r->err_offset = offset;
-	return err;
-}
 
 static void sum_info(hvt_reader *r)
 {
@@ -91,11 +82,19 @@ static int finish_open(hvt_reader *r, int err, hvt_reader **out)
 	return 0;
 }
 
-static hvt_reader *reader_alloc(const struct hvt_reader_opts *opts, size_t *block)
+/* The caller's options over defaults (opts.h); HVT_E_INVAL when a newer
+ * caller asks for an option this build does not have. */
+static int take_opts(const struct hvt_reader_opts *user, size_t *block)
 {
-	*block = opts && opts->sz >= 2 * sizeof(size_t) ? opts->read_block_bytes : 0;
+	struct hvt_reader_opts o = {0};
 	open_msg[0] = 0;
-	return calloc(1, sizeof(hvt_reader));
+	if (hvt_opts_take(&o, HVT_OPTS_END(struct hvt_reader_opts, read_block_bytes), user) != 0) {
+		snprintf(open_msg, sizeof(open_msg), "reader options: sz %zu with unknown "
+			 "non-zero fields (or below sizeof(size_t))", user->sz);
+		return HVT_E_INVAL;
+	}
+	*block = o.read_block_bytes;
+	return 0;
 }
 
 int hvt_reader_open(hvt_reader **out, const char *path, const struct hvt_reader_opts *opts)
@@ -104,7 +103,9 @@ int hvt_reader_open(hvt_reader **out, const char *path, const struct hvt_reader_
 	if (!out || !path)
 		return HVT_E_INVAL;
 	*out = NULL;
-	hvt_reader *r = reader_alloc(opts, &block);
+	if (take_opts(opts, &block) != 0)
+		return HVT_E_INVAL;
+	hvt_reader *r = calloc(1, sizeof(hvt_reader));
 	if (!r)
 		return HVT_E_NOMEM;
 	int err = hvt_source_open_file(&r->src, path, block, r->msg, sizeof(r->msg));
@@ -120,7 +121,9 @@ int hvt_reader_open_memory(hvt_reader **out, const void *buf, size_t len,
 	if (!out || (!buf && len))
 		return HVT_E_INVAL;
 	*out = NULL;
-	hvt_reader *r = reader_alloc(opts, &block);
+	if (take_opts(opts, &block) != 0)
+		return HVT_E_INVAL;
+	hvt_reader *r = calloc(1, sizeof(hvt_reader));
 	if (!r)
 		return HVT_E_NOMEM;
 	hvt_source_open_memory(&r->src, buf, len, block);

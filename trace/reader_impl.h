@@ -85,7 +85,7 @@ struct hvt_reader {
 	uint64_t err_offset;
 };
 
-/* Records a failure for hvt_reader_error and returns err. */
+/* reader_error.c: records a failure for hvt_reader_error and returns err. */
 int hvt_reader_fail(hvt_reader *r, int err, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bytes.h"
+#include "opts.h"
 #include "writer_impl.h"
 
 #define HVT_DEFAULT_CHUNK_RAW (1u << 20)
@@ -30,13 +31,6 @@ static int keep_error(struct hvt_writer *w, int err)
 	return err;
 }
 
-uint64_t hvt_monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t realtime_ns(void)
 {
 	struct timespec ts;
@@ -44,15 +38,13 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Copies the caller's options (as much as its struct holds) over defaults. */
+/* Copies the caller's options over defaults (opts.h: an older caller's
+ * smaller struct is fine, a newer caller's unknown options must be zero). */
 static int take_opts(struct hvt_writer_opts *o, const struct hvt_writer_opts *user)
 {
 	memset(o, 0, sizeof(*o));
-	if (user) {
-		if (user->sz < sizeof(size_t))
-			return HVT_E_INVAL;
-		memcpy(o, user, user->sz < sizeof(*o) ? user->sz : sizeof(*o));
-	}
+	if (hvt_opts_take(o, HVT_OPTS_END(struct hvt_writer_opts, time_origin_ns), user) != 0)
+		return HVT_E_INVAL;
 	o->sz = sizeof(*o);
 	if (o->zstd_level == 0)
 		o->zstd_level = 1;

@@ -4,7 +4,7 @@
  * they come back as DEBUG exits (EC 0x30 breakpoint, 0x32 software step). */
 #include "hvf_internal.h"
 
-#include "../errmsg.h"
+#include "errmsg.h"
 #include "hvtrace/error.h"
 
 #define MDSCR_SS (1ull << 0)   /* software step enable */

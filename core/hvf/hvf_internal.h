@@ -22,7 +22,7 @@
 #include <mach/mach_time.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include "../backend.h"
+#include "backend.h"
 
 #define HVF_MAX_VCPUS 64u
 

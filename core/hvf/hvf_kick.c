@@ -17,7 +17,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
-#include "../errmsg.h"
+#include "errmsg.h"
 #include "hvtrace/error.h"
 
 #define KICK_RETRY_MS 1

@@ -1,34 +1,18 @@
-/* Registers: the portable arm64 file (x0..x30, sp, pc, cpsr), the boot
- * state of docs/guest-abi.md, and the completion of the last exit. */
+/* Registers: the portable arm64 file (x0..x30, sp, pc, cpsr) and the
+ * completion of the last exit. */
 #include "hvf_internal.h"
 
 #include <string.h>
 #include "hvt_guest_abi.h"
-#include "../errmsg.h"
+#include "errmsg.h"
 #include "hvtrace/error.h"
 
-#define CPACR_FPEN_NO_TRAP (3ull << 20)
-#define MPIDR_RES1 (1ull << 31)
 #define CPSR_SPSEL 1ull /* M[0]: 1 = SP_ELx (EL1h), 0 = SP_EL0 */
 
 /* The SP the guest sees now: SP_EL1 in EL1h, SP_EL0 in EL1t or EL0. */
 static hv_sys_reg_t current_sp(uint64_t cpsr)
 {
 	return (cpsr & CPSR_SPSEL) ? HV_SYS_REG_SP_EL1 : HV_SYS_REG_SP_EL0;
-}
-
-/* System registers of the entry state; the general ones come from set_regs. */
-int hvt_hvf_boot_state(hvt_backend_vcpu *vcpu)
-{
-	hv_vcpu_t id = vcpu->id;
-
-	HVF_TRY(hv_vcpu_set_sys_reg(id, HV_SYS_REG_SCTLR_EL1, HVT_ARM64_ENTRY_SCTLR));
-	HVF_TRY(hv_vcpu_set_sys_reg(id, HV_SYS_REG_CPACR_EL1, CPACR_FPEN_NO_TRAP));
-	HVF_TRY(hv_vcpu_set_sys_reg(id, HV_SYS_REG_MPIDR_EL1, MPIDR_RES1 | vcpu->index));
-	HVF_TRY(hv_vcpu_set_sys_reg(id, HV_SYS_REG_VBAR_EL1, 0));
-	HVF_TRY(hv_vcpu_set_reg(id, HV_REG_CPSR, HVT_ARM64_ENTRY_CPSR));
-	HVF_TRY(hv_vcpu_get_vtimer_offset(id, &vcpu->vtimer_offset));
-	return 0;
 }
 
 int hvt_hvf_read_regs(hvt_backend_vcpu *vcpu, uint64_t regs[HVT_ARM64_NREGS])

@@ -5,7 +5,7 @@
  * mach_absolute_time() - vtimer offset, in mach ticks. */
 #include "hvf_internal.h"
 
-#include "../errmsg.h"
+#include "errmsg.h"
 #include "hvtrace/error.h"
 
 #define CNTV_CTL_ENABLE 1ull

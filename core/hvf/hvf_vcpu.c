@@ -4,8 +4,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include "../errmsg.h"
-#include "../host_inputs.h"
+#include "errmsg.h"
+#include "hvtrace/writer.h"
 #include "hvtrace/error.h"
 
 int hvt_hvf_vcpu_create(hvt_backend_vm *vm, unsigned index, hvt_backend_vcpu **out,
@@ -29,27 +29,6 @@ int hvt_hvf_vcpu_create(hvt_backend_vm *vm, unsigned index, hvt_backend_vcpu **o
 		vm->n_vcpus = index + 1;
 	*out = vcpu;
 	return 0;
-}
-
-/* The first op on the owning thread creates the framework's vCPU there. */
-int hvt_hvf_ensure_created(hvt_backend_vcpu *vcpu)
-{
-	if (atomic_load(&vcpu->created))
-		return 0;
-	if (atomic_load(&vcpu->detached))
-		return HVT_E_INVAL; /* destroyed: only free may follow */
-	HVF_TRY(hv_vcpu_create(&vcpu->id, &vcpu->exit, NULL));
-	atomic_store(&vcpu->created, 1);
-	return hvt_hvf_boot_state(vcpu);
-}
-
-/* Owning thread only (Apple's rule for hv_vcpu_destroy). */
-void hvt_hvf_vcpu_detach(hvt_backend_vcpu *vcpu)
-{
-	if (!vcpu || atomic_exchange(&vcpu->detached, 1))
-		return;
-	if (atomic_exchange(&vcpu->created, 0))
-		(void)hv_vcpu_destroy(vcpu->id);
 }
 
 void hvt_hvf_vcpu_free(hvt_backend_vcpu *vcpu)
@@ -99,9 +78,9 @@ int hvt_hvf_vcpu_run(hvt_backend_vcpu *vcpu, hvt_exit *ex)
 		return 0;
 	}
 	atomic_store(&vcpu->in_run, 1);
-	t0 = hvt_now_ns();
+	t0 = hvt_monotonic_ns();
 	r = hv_vcpu_run(vcpu->id);
-	ex->run_ns = hvt_now_ns() - t0;
+	ex->run_ns = hvt_monotonic_ns() - t0;
 	atomic_store(&vcpu->in_run, 0);
 	if (r != HV_SUCCESS) {
 		ex->kind = HVT_EXIT_INTERNAL_ERROR;

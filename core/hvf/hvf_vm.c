@@ -3,7 +3,7 @@
 #include "hvf_internal.h"
 
 #include <stdlib.h>
-#include "../errmsg.h"
+#include "errmsg.h"
 #include "hvtrace/error.h"
 
 static const char *hv_error_name(hv_return_t r)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "../errmsg.h"
+#include "bytes.h"
 #include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
 
@@ -32,12 +33,6 @@
 #define EFER_LME 0x100ull
 #define EFER_LMA 0x400ull
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 int hvt_kvm_boot_tables(const hvt_mem_region *regions, unsigned n, char *msg, size_t msg_len)
 {
 	uint8_t *ram;
@@ -47,15 +42,15 @@ int hvt_kvm_boot_tables(const hvt_mem_region *regions, unsigned n, char *msg, si
 		    "the first RAM region must start at 0 and hold the boot area");
 	ram = regions[0].host;
 	memset(ram + HVT_GUEST_GDT_PA, 0, HVT_GUEST_BOOT_END_PA - HVT_GUEST_GDT_PA);
-	put_le64(ram + HVT_GUEST_GDT_PA + SEL_CODE, GDT_CODE64);
-	put_le64(ram + HVT_GUEST_GDT_PA + SEL_DATA, GDT_DATA);
-	put_le64(ram + HVT_GUEST_PML4_PA, HVT_GUEST_PDPT_PA | PTE_P | PTE_RW);
+	hvt_put_le64(ram + HVT_GUEST_GDT_PA + SEL_CODE, GDT_CODE64);
+	hvt_put_le64(ram + HVT_GUEST_GDT_PA + SEL_DATA, GDT_DATA);
+	hvt_put_le64(ram + HVT_GUEST_PML4_PA, HVT_GUEST_PDPT_PA | PTE_P | PTE_RW);
 	for (uint64_t g = 0; g < 4; g++) {
 		uint64_t pd_pa = HVT_GUEST_PD_PA + g * 0x1000;
-		put_le64(ram + HVT_GUEST_PDPT_PA + 8 * g, pd_pa | PTE_P | PTE_RW);
+		hvt_put_le64(ram + HVT_GUEST_PDPT_PA + 8 * g, pd_pa | PTE_P | PTE_RW);
 		for (uint64_t i = 0; i < 512; i++) {
 			uint64_t pa = (g << 30) | (i << 21);
-			put_le64(ram + pd_pa + 8 * i, pa | PTE_P | PTE_RW | PTE_PS);
+			hvt_put_le64(ram + pd_pa + 8 * i, pa | PTE_P | PTE_RW | PTE_PS);
 		}
 	}
 	return 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "../errmsg.h"
+#include "bytes.h"
 #include "hvtrace/error.h"
 
 #define SUPPORTED_MAX 256u
@@ -54,12 +55,6 @@ static void filter_leaf(struct kvm_cpuid_entry2 *e)
 	}
 }
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static int build_portable(hvt_backend_vm *vm)
 {
 	uint32_t n = vm->cpuid->nent;
@@ -70,12 +65,12 @@ static int build_portable(hvt_backend_vm *vm)
 	for (uint32_t i = 0; i < n; i++) {
 		const struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
 		uint8_t *p = vm->cpuid_portable + 24 * i;
-		put_le32(p, e->function);
-		put_le32(p + 4, e->index);
-		put_le32(p + 8, e->eax);
-		put_le32(p + 12, e->ebx);
-		put_le32(p + 16, e->ecx);
-		put_le32(p + 20, e->edx);
+		hvt_put_le32(p, e->function);
+		hvt_put_le32(p + 4, e->index);
+		hvt_put_le32(p + 8, e->eax);
+		hvt_put_le32(p + 12, e->ebx);
+		hvt_put_le32(p + 16, e->ecx);
+		hvt_put_le32(p + 20, e->edx);
 	}
 	vm->cpuid_portable_bytes = (size_t)n * 24;
 	return 0;

@@ -5,7 +5,7 @@
 
 #include <linux/kvm.h>
 #include <stddef.h>
-#include "../backend.h"
+#include "backend.h"
 
 /* Fills kind, raw_reason, addr/size/count, value (writes), data (borrowed from
  * run: for a read it points where the VMM will put the result) and details.

@@ -1,5 +1,8 @@
-/* KVM backend internals: the only header that pulls in <linux/kvm.h>, and
- * only the files in core/kvm/ include it. */
+/* KVM backend internals, private to core/kvm/. Only files in core/kvm/
+ * include <linux/kvm.h> (this header, kvm_exit.h and the preload shim in
+ * core/kvm/shim/) or this header; the include folders keep it out of reach
+ * of replay/ and tools/, and scripts/check_deps.sh (ctest "deps") fails on
+ * any other includer. */
 #ifndef HVT_CORE_KVM_INTERNAL_H
 #define HVT_CORE_KVM_INTERNAL_H
 
@@ -7,7 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/types.h>
-#include "../backend.h"
+#include "backend.h"
 
 #define KVM_MAX_CPUID_ENTRIES 64u
 

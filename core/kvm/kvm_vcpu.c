@@ -9,8 +9,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../errmsg.h"
-#include "../host_inputs.h"
 #include "hvtrace/error.h"
+#include "hvtrace/writer.h"
 
 void hvt_kvm_vcpu_free(hvt_backend_vcpu *vcpu)
 {
@@ -71,10 +71,10 @@ int hvt_kvm_vcpu_run(hvt_backend_vcpu *vcpu, hvt_exit *ex)
 	int rc, err;
 
 	hvt_kvm_bind_owner(vcpu);
-	t0 = hvt_now_ns();
+	t0 = hvt_monotonic_ns();
 	rc = ioctl(vcpu->fd, KVM_RUN, 0);
 	err = rc < 0 ? errno : 0;
-	t1 = hvt_now_ns();
+	t1 = hvt_monotonic_ns();
 	/* Cleared before the caller looks at its kick flags (kvm_kick.c). */
 	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	vcpu->exec_ns += t1 - t0;

@@ -8,5 +8,6 @@
 #include "hvtrace/event.h"
 #include "hvtrace/writer.h"
 #include "hvtrace/reader.h"
+#include "hvtrace/meta.h"
 
 #endif

@@ -22,11 +22,13 @@ extern "C" {
 typedef struct hvt_reader hvt_reader;
 typedef struct hvt_chunk_cursor hvt_chunk_cursor;
 
+/* Options: HVT_OPTS(hvt_reader_opts, ...) or HVT_READER_OPTS_INIT; NULL =
+ * defaults. A newer caller's unknown fields must be zero (api.h). */
 struct hvt_reader_opts {
 	size_t sz;               /* sizeof(struct hvt_reader_opts) */
 	size_t read_block_bytes; /* largest single read from the file; 0 = unlimited */
 };
-#define HVT_READER_OPTS_INIT { sizeof(struct hvt_reader_opts), 0 }
+#define HVT_READER_OPTS_INIT { .sz = sizeof(struct hvt_reader_opts) }
 
 /* Chunk types, stored on disk. */
 enum hvt_chunk_type {
@@ -91,9 +93,9 @@ HVT_API int hvt_reader_open_memory(hvt_reader **out, const void *buf, size_t len
 /* NULL is accepted. */
 HVT_API void hvt_reader_close(hvt_reader *r);
 
-/* The last failure: "chunk at offset 8192: payload checksum mismatch". Also
- * set when hvt_reader_open fails and *out is still returned for the message:
- * see hvt_reader_open_error. */
+/* The last failure: "chunk at offset 8192: payload checksum mismatch". When
+ * hvt_reader_open fails, *out is NULL and the message is in
+ * hvt_reader_open_error (hvt_reader_error(NULL) gives the same). */
 HVT_API const char *hvt_reader_error(const hvt_reader *r);
 HVT_API uint64_t hvt_reader_error_offset(const hvt_reader *r);
 /* Opening failed: the message is kept here, per thread, until the next open. */

@@ -24,8 +24,9 @@ extern "C" {
 typedef struct hvt_writer hvt_writer;
 typedef struct hvt_stream hvt_stream;
 
-/* Options. Start from HVT_WRITER_OPTS_INIT; zero fields take defaults. The
- * leading sz lets the struct grow without breaking old callers. */
+/* Options: HVT_OPTS(hvt_writer_opts, .field = value, ...) or
+ * HVT_WRITER_OPTS_INIT; zero fields take defaults. The leading sz lets the
+ * struct grow (api.h: unknown fields of a newer caller must be zero). */
 struct hvt_writer_opts {
 	size_t sz;                   /* sizeof(struct hvt_writer_opts) */
 	int zstd_level;              /* compression level; default 1; -1 stores raw */
@@ -37,7 +38,7 @@ struct hvt_writer_opts {
 	int fsync;                   /* nonzero: fsync after every flush */
 	uint64_t time_origin_ns;     /* CLOCK_MONOTONIC ns that event times count from; 0 = now */
 };
-#define HVT_WRITER_OPTS_INIT { sizeof(struct hvt_writer_opts), 0, 0, 0, 0, 0, 0 }
+#define HVT_WRITER_OPTS_INIT { .sz = sizeof(struct hvt_writer_opts) }
 
 /* Counters, readable at any time (approximate while streams append). */
 struct hvt_writer_stats {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hvtrace/error.h"
+#include "hvtrace/meta.h"
 #include "shim.h"
 
 #define SHIM_PATH_MAX 4096
@@ -120,12 +121,12 @@ static int write_meta(hvt_writer *w)
 	char pid[32];
 	command_line(cmd, sizeof(cmd));
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	int err = hvt_writer_set_meta_str(w, "hvtrace_version", HVT_VERSION_STRING);
-	err = err ? err : hvt_writer_set_meta_str(w, "backend", HVT_BACKEND_KVM);
-	err = err ? err : hvt_writer_set_meta_str(w, "arch", "x86_64");
-	err = err ? err : hvt_writer_set_meta_str(w, "interposed", "1");
-	err = err ? err : hvt_writer_set_meta_str(w, "command_line", cmd);
-	err = err ? err : hvt_writer_set_meta_str(w, "pid", pid);
+	int err = hvt_writer_set_meta_str(w, HVT_META_HVTRACE_VERSION, HVT_VERSION_STRING);
+	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_BACKEND, HVT_BACKEND_KVM);
+	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_ARCH, HVT_META_ARCH_X86_64);
+	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_INTERPOSED, "1");
+	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_COMMAND_LINE, cmd);
+	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_PID, pid);
 	return err;
 }
 

@@ -1,5 +1,7 @@
-/* hvtrace core: the built-in VMM, as used by the recorder (tools/) and later
- * by replay (replay/). No OS or backend headers here.
+/* hvtrace core: the built-in VMM: devices, run loop and one thread per vCPU,
+ * as used by the recorder (tools/record_session.c). Replay does not run it:
+ * it rebuilds the same bare machine (machine.h) and drives the vCPUs itself.
+ * No OS or backend headers here.
  *
  * Life cycle: fill an hvt_vm_config, hvt_vm_create() (loads the image, creates
  * the VM and its vCPUs), hvt_vm_run() (one thread per vCPU until every vCPU

@@ -1,17 +1,18 @@
-/* The replayed guest's console output: the bytes it writes to the serial
- * data port, line-buffered, to one file descriptor. Replay's only host side
- * effect. */
+/* The guest's console output (console_out.h): line-buffered writes to one
+ * file descriptor, for the recording VMM's serial device and for replay. */
+#include "console_out.h"
+
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "replay_internal.h"
+#include "hvtrace/error.h"
 
-int hvt_console_init(struct hvt_console *c, int fd)
+int hvt_console_out_init(hvt_console_out *c, int fd)
 {
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
-	return pthread_mutex_init(&c->mu, NULL) == 0 ? 0 : -1;
+	return pthread_mutex_init(&c->mu, NULL) == 0 ? 0 : HVT_E_NOMEM;
 }
 
 static void write_all(int fd, const uint8_t *p, size_t n)
@@ -21,19 +22,19 @@ static void write_all(int fd, const uint8_t *p, size_t n)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return; /* a closed pipe must not stop the replay */
+			return; /* console output is best effort: never stops the guest */
 		p += w;
 		n -= (size_t)w;
 	}
 }
 
-static void flush_locked(struct hvt_console *c)
+static void flush_locked(hvt_console_out *c)
 {
 	write_all(c->fd, c->line, c->line_len);
 	c->line_len = 0;
 }
 
-void hvt_console_put(struct hvt_console *c, const uint8_t *bytes, size_t n)
+void hvt_console_out_put(hvt_console_out *c, const uint8_t *bytes, size_t n)
 {
 	pthread_mutex_lock(&c->mu);
 	for (size_t i = 0; i < n; i++) {
@@ -44,15 +45,15 @@ void hvt_console_put(struct hvt_console *c, const uint8_t *bytes, size_t n)
 	pthread_mutex_unlock(&c->mu);
 }
 
-void hvt_console_flush(struct hvt_console *c)
+void hvt_console_out_flush(hvt_console_out *c)
 {
 	pthread_mutex_lock(&c->mu);
 	flush_locked(c);
 	pthread_mutex_unlock(&c->mu);
 }
 
-void hvt_console_destroy(struct hvt_console *c)
+void hvt_console_out_destroy(hvt_console_out *c)
 {
-	hvt_console_flush(c);
+	hvt_console_out_flush(c);
 	pthread_mutex_destroy(&c->mu);
 }

@@ -1,9 +1,12 @@
 /* hvtrace core: the host inputs interface.
  *
- * Everything nondeterministic the guest can observe comes through here: the
- * clock device, the entropy device and console input. Record mode reads the
- * host (host_inputs_record.c); replay will substitute a provider that returns
- * the recorded values, and the devices do not change.
+ * Everything nondeterministic the guest can observe through the built-in
+ * devices comes through here: the clock device, the entropy device and
+ * console input. Record mode reads the host (host_inputs_record.c), and every
+ * value the guest reads is recorded with its exit. Replay does not use this
+ * interface: it runs no devices and hands the guest the recorded read values
+ * at each exit (replay/vcpu_replay.c). A caller of hvt_vm_create may still
+ * pass its own provider (hvt_vm_config.inputs), e.g. a test's fixed clock.
  *
  * Callbacks may be called concurrently from several vCPU threads.
  */
@@ -32,8 +35,5 @@ typedef struct hvt_record_inputs {
 } hvt_record_inputs;
 
 void hvt_record_inputs_init(hvt_record_inputs *ri, int console_in_fd);
-
-/* Host monotonic clock in ns, for timestamps the guest never sees. */
-uint64_t hvt_now_ns(void);
 
 #endif

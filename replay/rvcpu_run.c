@@ -1,0 +1,32 @@
+/* Running one vCPU to its next guest-caused exit, with the watchdog's
+ * deadline armed. A base file below vcpu_replay.c (the event walk) and
+ * landing.c (interrupt landing), which both run the vCPU through it. */
+#include <stdatomic.h>
+
+#include "hvtrace/error.h"
+#include "replay_internal.h"
+
+int hvt_rvcpu_run(struct hvt_rvcpu *v)
+{
+	for (;;) {
+		if (hvt_rp_stopping(v->rp))
+			return HVT_RP_DONE;
+		atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
+		int rc = v->rp->m->ops->vcpu_run(v->bv, &v->live);
+		atomic_store(&v->deadline_ns, 0);
+		if (atomic_exchange(&v->timed_out, 0))
+			return hvt_watchdog_diverge(v);
+		if (rc < 0) {
+			hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: the backend run failed (%d)",
+				    v->index, rc);
+			return rc;
+		}
+		v->have_live = 1;
+		/* A kick is ours (stop) or a stray signal; a window exit is never
+		 * requested in replay. Neither is the guest's doing. */
+		if ((v->live.kind == HVT_EXIT_KICK && !v->live.err) ||
+		    v->live.kind == HVT_EXIT_IRQ_WINDOW)
+			continue;
+		return HVT_RP_CONTINUE;
+	}
+}

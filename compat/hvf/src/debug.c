@@ -32,6 +32,17 @@ static bool bp_armed(const struct sb_vcpu *v, unsigned n)
            ((bcr >> BCR_BT_SHIFT) & 15) == 0;
 }
 
+/* Hooks are bound when code is translated: drop the blocks that cover a
+ * breakpoint's address so that adding or removing its hook takes effect.
+ * Only those blocks: Unicorn 2.0.1's full flush (UC_CTL_TB_FLUSH) clears its
+ * whole 1 GiB code buffer, ~1 s here, and replay toggles breakpoints at
+ * every landing. Guests are identity-mapped, so the VA is the PA. */
+static void drop_translation(struct sb_vcpu *v, uint64_t addr)
+{
+    if (v->translated)
+        uc_ctl_remove_cache(v->uc, addr, addr + 4);
+}
+
 /* Rebuild the breakpoint hooks after the debug registers or the trap
  * setting changed; translated code at old and new addresses is dropped so
  * that the hooks take effect (and old ones stop costing). */
@@ -42,6 +53,7 @@ void sb_debug_rebuild(struct sb_vcpu *v)
     for (unsigned n = 0; n < SB_N_BREAKPOINTS; n++) {
         if (v->bp_hooks[n]) {
             uc_hook_del(v->uc, v->bp_hooks[n]);
+            drop_translation(v, v->bp_addr[n]);
             v->bp_hooks[n] = 0;
         }
     }
@@ -50,8 +62,9 @@ void sb_debug_rebuild(struct sb_vcpu *v)
             continue;
         uint64_t addr = v->dbgbvr[n] & 0x0000fffffffffffcull;
         uc_hook_add(v->uc, &v->bp_hooks[n], UC_HOOK_CODE, (void *)on_breakpoint, v, addr, addr);
+        v->bp_addr[n] = addr;
+        drop_translation(v, addr);
     }
-    uc_ctl_flush_tlb(v->uc); /* UC_CTL_TB_FLUSH: hooks are bound at translation */
     v->bp_dirty = false;
 }
 

@@ -126,6 +126,7 @@ static uc_err emulate(struct sb_vcpu *v, bool step)
     sb_ticker_notify(vm, v->deadline_ns);
     pthread_mutex_unlock(&vm->lock);
     uint64_t t0 = sb_mono_ns();
+    v->translated = true;
     uc_err err = uc_emu_start(v->uc, pc, UNTIL_NEVER, 0, step ? 1 : 0);
     v->exec_ns += sb_mono_ns() - t0;
     pthread_mutex_lock(&vm->lock);

@@ -69,6 +69,8 @@ struct sb_vcpu {
     unsigned n_mapped;
     uc_hook bp_hooks[SB_N_BREAKPOINTS];
     bool bp_dirty;                   /* debug registers changed since hooks were built */
+    bool translated;                 /* the engine has run: it may hold translated blocks */
+    uint64_t bp_addr[SB_N_BREAKPOINTS]; /* address of each hook in bp_hooks */
 
     struct sb_stop stop;             /* filled by hooks during one uc_emu_start */
     _Atomic bool kick;               /* hv_vcpus_exit pending (never lost) */

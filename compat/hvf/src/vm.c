@@ -225,7 +225,11 @@ int sb_engine_sync_maps(struct sb_vcpu *vcpu)
             else
                 vcpu->mapped[vcpu->n_mapped++] = *r;
         }
-        uc_ctl_flush_tlb(vcpu->uc); /* UC_CTL_TB_FLUSH: every translated block */
+        /* UC_CTL_TB_FLUSH: every translated block. Not before the first run:
+         * nothing is translated yet, and Unicorn 2.0.1's flush clears its whole
+         * 1 GiB code buffer (measured: ~1 s of page zeroing per engine). */
+        if (vcpu->translated)
+            uc_ctl_flush_tlb(vcpu->uc);
         vcpu->map_gen = vm->map_gen;
     }
     pthread_mutex_unlock(&vm->lock);

@@ -10,7 +10,13 @@
  *   the guest's handler reads IRQ_ACK -> the line goes low -> INTERRUPT
  *     CLEARED;
  *   at the first exit where the timer is masked and no longer firing, the
- *     backend unmasks it -> TIMER ARM (id 1, value CNTV_CVAL).
+ *     backend unmasks it -> TIMER ARM (id 1, value CNTV_CVAL);
+ *   the timer is level-triggered, as QEMU's hvf_sync_vtimer treats it: at an
+ *     exit where it is still masked and still firing (the guest acknowledged
+ *     without re-arming, or re-armed a deadline that has passed by then),
+ *     the line goes high again -> INTERRUPT (vector 27, AT_EXIT: a
+ *     synchronous point). Without this a late re-arm left the timer masked
+ *     for good and a guest waiting in WFI hung (seen under load).
  */
 #include <errno.h>
 #include <poll.h>
@@ -80,11 +86,28 @@ int hvt_irq_ack(hvt_vcpu_ctx *vc, uint64_t pc)
 	return 1;
 }
 
-int hvt_vtimer_sync(hvt_vcpu_ctx *vc)
+/* After sync_timer: a vtimer still masked is still firing; keep its level
+ * on the line. */
+static int raise_if_firing(hvt_vcpu_ctx *vc, const hvt_vtimer_state *st, const hvt_exit *ex)
+{
+	hvt_event *ev;
+
+	if (!st->masked || vc->irq_line)
+		return 0;
+	HVT_FORWARD(set_line(vc, 1));
+	if ((ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, HVT_IRQ_AT_EXIT))) {
+		hvt_irq_event_fill(ev, ex, 0);
+		ev->addr = HVT_IRQ_ID_VTIMER;
+	}
+	return 0;
+}
+
+int hvt_vtimer_sync(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 {
 	hvt_vtimer_state st = { 0 };
 
-	return sync_timer(vc, &st);
+	HVT_FORWARD(sync_timer(vc, &st));
+	return raise_if_firing(vc, &st, ex);
 }
 
 /* MSR/MRS the VMM does not emulate: reads as zero, writes ignored, both
@@ -118,12 +141,15 @@ static int sleep_on_pipe(hvt_vcpu_ctx *vc, int wait_ms)
  * vtimer. Return at once if the line is high (a pending IRQ ends WFI even
  * when masked); else sleep until the vtimer's deadline, or until the VM
  * stops when no timer will fire. The next run then takes the timer exit. */
-int hvt_handle_wfi(hvt_vcpu_ctx *vc)
+int hvt_handle_wfi(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 {
 	hvt_vtimer_state st = { 0 };
 
 	while (!vc->irq_line && atomic_load(&vc->vm->stop_reason) == HVT_NO_STOP) {
 		HVT_FORWARD(sync_timer(vc, &st));
+		HVT_FORWARD(raise_if_firing(vc, &st, ex));
+		if (vc->irq_line)
+			return 0;
 		if (st.armed && !st.masked && st.wait_ns == 0)
 			return 0;
 		if (st.armed && !st.masked) {

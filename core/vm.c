@@ -1,27 +1,12 @@
 /* hvt_vm: the recording VMM around a bare machine (machine.c): per-vCPU
  * wake pipes and timers, the console, teardown, getters. */
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "errmsg.h"
+#include "wake_pipe.h"
 #include "hvtrace/error.h"
 #include "vm_internal.h"
-
-static int make_pipe(hvt_vcpu_ctx *vc)
-{
-	int fds[2];
-
-	if (pipe(fds) < 0)
-		return HVT_E_IO;
-	for (int i = 0; i < 2; i++) {
-		fcntl(fds[i], F_SETFL, O_NONBLOCK);
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-	}
-	vc->wake_rd = fds[0];
-	vc->wake_wr = fds[1];
-	return 0;
-}
 
 static int create_vcpu(hvt_vm *vm, unsigned i, char *msg, size_t msg_len)
 {
@@ -33,7 +18,7 @@ static int create_vcpu(hvt_vm *vm, unsigned i, char *msg, size_t msg_len)
 	vc->bv = vm->m->vcpus[i];
 	atomic_init(&vc->in_run, 0);
 	atomic_init(&vc->done, 0);
-	HVT_FAIL_IF(make_pipe(vc) < 0, msg, msg_len, HVT_E_IO, "pipe() failed");
+	HVT_FAIL_IF(hvt_wake_pipe(&vc->wake_rd, &vc->wake_wr) < 0, msg, msg_len, HVT_E_IO, "pipe() failed");
 	HVT_FAIL_IF(hvt_timer_init(&vc->timer, hvt_vcpu_wake, vc) < 0, msg, msg_len,
 		    HVT_E_NOMEM, "cannot start the timer thread of vCPU %u", i);
 	return 0;

@@ -13,11 +13,11 @@
 #include "hvf_internal.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 #include "errmsg.h"
+#include "wake_pipe.h"
 #include "hvtrace/error.h"
 
 #define KICK_RETRY_MS 1
@@ -60,28 +60,13 @@ static void *kicker_thread(void *arg)
 	return NULL;
 }
 
-static int make_pipe(hvt_backend_vm *vm)
-{
-	int fds[2];
-
-	if (pipe(fds) < 0)
-		return HVT_E_IO;
-	for (int i = 0; i < 2; i++) {
-		fcntl(fds[i], F_SETFL, O_NONBLOCK);
-		fcntl(fds[i], F_SETFD, FD_CLOEXEC);
-	}
-	vm->kick_rd = fds[0];
-	vm->kick_wr = fds[1];
-	return 0;
-}
-
 /* The thread takes no signals: SIGINT belongs to the caller's threads. */
 int hvt_hvf_kicker_start(hvt_backend_vm *vm)
 {
 	sigset_t all, old;
 	int rc;
 
-	HVT_FORWARD(make_pipe(vm));
+	HVT_FORWARD(hvt_wake_pipe(&vm->kick_rd, &vm->kick_wr));
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rc = pthread_create(&vm->kicker, NULL, kicker_thread, vm);

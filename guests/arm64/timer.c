@@ -5,8 +5,11 @@
  * case the timer never fires), so the counts do not depend on how fast the
  * host runs guest code. Console, exit 0:
  *   timer: ticks=8 busy=3
- * (busy < 3 only if the timer is broken). Exits of vCPU 0: 8 vtimer exits,
- * 8 + 1 acknowledge reads, WFI exits, the console writes, 1 power-off. */
+ * busy is 3, or 4 when a tick lands between the loop's last check and its
+ * masking IRQs (busy < 3 only if the timer is broken); ticks = busy + 5.
+ * Exits of vCPU 0: one vtimer exit per tick (a tick may also be a re-raise of
+ * a timer still firing at an exit: docs/guest-abi.md), ticks + 1 acknowledge
+ * reads, WFI exits, the console writes, 1 power-off. */
 #include "hvt_guest.h"
 
 #define TIMER_INTERVAL_NS 1000000ull /* 1 ms */

@@ -1,4 +1,6 @@
-/* The two functions gcc may call even in freestanding code. */
+/* The two functions gcc may call even in freestanding code; shared by the
+ * x86-64 and arm64 SDKs (both build with -mgeneral-regs-only, so interrupt
+ * handlers that call them need not save FP/SIMD registers). */
 #include <stddef.h>
 
 void *memset(void *dst, int c, size_t n);

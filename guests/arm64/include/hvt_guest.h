@@ -50,33 +50,7 @@ static inline void hvt_putc(char c)
 	hvt_mmio_write64(HVT_MMIO_CONSOLE_DATA, (uint8_t)c);
 }
 
-static inline void hvt_puts(const char *s)
-{
-	while (*s)
-		hvt_putc(*s++);
-}
-
-static inline void hvt_put_u64(uint64_t v)
-{
-	char buf[21];
-	int i = 20;
-
-	buf[i] = 0;
-	do {
-		buf[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	hvt_puts(buf + i);
-}
-
-static inline void hvt_put_hex64(uint64_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	hvt_puts("0x");
-	for (int s = 60; s >= 0; s -= 4)
-		hvt_putc(digits[(v >> s) & 0xf]);
-}
+#include "../../include/hvt_guest_print.h"
 
 /* -1 if no input byte is waiting, else the byte (two reads, two exits). */
 static inline int hvt_getc_nonblock(void)

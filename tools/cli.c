@@ -1,6 +1,7 @@
 /* Helpers shared by subcommands: errors, opening traces, printing events. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -53,10 +54,13 @@ const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
-	if (!s || !*s || *s == '-')
+	/* Decimal unless written 0x...: "010" is ten, as a user means it, not
+	 * C's octal eight. strtoull alone would also take " 1" and "+1". */
+	int hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (!s || !(hex ? isxdigit((unsigned char)s[2]) : isdigit((unsigned char)s[0])))
 		return -1;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
 	if (errno || *end)
 		return -1;
 	*out = v;

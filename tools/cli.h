@@ -42,7 +42,7 @@ void cli_print_event(FILE *f, const hvt_event *ev);
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns);
 /* "12.3 KiB" */
 const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes);
-/* Parses a decimal or 0x number; 0 on success. */
+/* Parses a decimal number, or hex written 0x...; 0 on success. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* True for -h/--help. */
 int cli_is_help(const char *arg);

@@ -39,6 +39,8 @@ static void usage(FILE *f)
 	      "                          a file that looks like text is refused unless flat)\n"
 	      "      --level N           zstd level, 1..19, or -1 to store (default 1)\n"
 	      "  -q, --quiet             no summary line\n\n"
+	      "Options may come before or after GUEST; only -- ends them. Numbers are\n"
+	      "decimal; --until-failure takes MAX as --until-failure=MAX or a separate word.\n\n"
 	      "Ctrl-C or SIGTERM stops the guest and leaves a complete trace.\n\n"
 	      "Exit status: the guest's exit code when it powered off; 124 on --timeout;\n"
 	      "130 when interrupted; 125 when the guest crashed (triple fault) or was\n"
@@ -144,6 +146,18 @@ static int apply_option(struct cli_record *c, int opt, const char *arg)
 	return HVT_EXIT_USAGE;
 }
 
+/* --until-failure takes its optional MAX as "--until-failure=50" or, as the
+ * README writes it, "--until-failure 50": a following all-digits word. */
+static const char *optional_number(int argc, char **argv, const char *arg)
+{
+	if (arg || optind >= argc || !argv[optind][0] ||
+	    strspn(argv[optind], "0123456789") != strlen(argv[optind]))
+		return arg;
+	return argv[optind++];
+}
+
+/* Options may come anywhere before "--" (getopt's "-" mode hands each
+ * non-option back as opt 1, in order); only "--" ends option parsing. */
 static int parse(int argc, char **argv, struct cli_record *c)
 {
 	static const struct option longopts[] = {
@@ -152,40 +166,49 @@ static int parse(int argc, char **argv, struct cli_record *c)
 		{"until-failure", optional_argument, NULL, 'u'}, {"level", required_argument, NULL, 'l'},
 		{"format", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
-	int opt, rc;
+	int opt, rc, positionals = 0;
+	const char *last_arg = NULL; /* "-o --" names a file: not the end of options */
 	memset(c, 0, sizeof(*c));
 	c->ro.out_path = DEFAULT_OUT;
 	c->format = "auto";
 	c->ro.vcpus = 1;
 	int idx, vm_opt = -1; /* the last option that only the built-in VMM takes */
-	while ((opt = getopt_long(argc, argv, "+o:qh", longopts, &idx)) != -1) {
-		if ((rc = apply_option(c, opt, optarg)) != 0)
+	optind = 0; /* full reinitialisation: parse may run more than once (tests) */
+	while ((opt = getopt_long(argc, argv, "-o:qh", longopts, &idx)) != -1) {
+		if (opt == 1) {
+			c->ro.image_path = positionals++ ? c->ro.image_path : optarg;
+			continue;
+		}
+		const char *arg = opt == 'u' ? optional_number(argc, argv, optarg) : optarg;
+		if ((rc = apply_option(c, opt, arg)) != 0)
 			return rc;
+		last_arg = arg;
 		if (strchr("cmtulf", opt))
 			vm_opt = idx;
 	}
 	if (c->help)
 		return 0;
-	if (optind > 0 && strcmp(argv[optind - 1], "--") == 0) {
+	if (optind > 0 && optind <= argc && strcmp(argv[optind - 1], "--") == 0 &&
+	    argv[optind - 1] != last_arg) {
 		if (optind == argc) {
 			cli_err("record: missing COMMAND after --");
 			return HVT_EXIT_USAGE;
 		}
 		/* Refuse rather than ignore what would not apply to another VMM. */
-		if (vm_opt >= 0) {
-			cli_err("record: --%s applies to the built-in VMM, not to record -- COMMAND",
-				longopts[vm_opt].name);
+		if (vm_opt >= 0 || positionals) {
+			cli_err("record: %s%s applies to the built-in VMM, not to record -- COMMAND",
+				vm_opt >= 0 ? "--" : "a guest image ",
+				vm_opt >= 0 ? longopts[vm_opt].name : c->ro.image_path);
 			return HVT_EXIT_USAGE;
 		}
 		c->command_argc = argc - optind;
 		c->command_argv = argv + optind;
 		return 0;
 	}
-	if (argc - optind > 1) {
-		cli_err("record: one guest image at most (got %d arguments)", argc - optind);
+	if (positionals > 1) {
+		cli_err("record: one guest image at most (got %d arguments)", positionals);
 		return HVT_EXIT_USAGE;
 	}
-	c->ro.image_path = optind < argc ? argv[optind] : NULL;
 	return 0;
 }
 
@@ -287,8 +310,8 @@ static int until_failure(struct cli_record *c)
 			cli_err("%s: %s", c->ro.out_path, strerror(errno));
 			return HVT_EXIT_SOFTWARE;
 		}
-		fprintf(stderr, "hvtrace: run %u failed (exit status %d, %s) after %u passing runs; "
-				"trace kept in %s\n", run, res.status,
+		fprintf(stderr, "hvtrace: run %u of at most %u failed (exit status %d, %s) after %u "
+				"passing runs; trace kept in %s\n", run, c->until_failure, res.status,
 			hvt_end_reason_name((unsigned)res.end_reason), run - 1, c->ro.out_path);
 		return res.status;
 	}

@@ -56,9 +56,13 @@ static void usage(FILE *f)
 	      "data written or returned, handling and run times, one stream per vCPU id. No\n"
 	      "guest image is kept, so such traces work with stats, export, diff, dump but not\n"
 	      "replay (docs/interpose.md). COMMAND's output and exit status are its own\n"
-	      "(128+N when killed by signal N); a summary line goes to stderr. 127 when\n"
-	      "COMMAND is not found, 69 when it is static or never creates a KVM VM (no trace\n"
-	      "is left then), 74 when the trace cannot be written.\n", f);
+	      "(128+N when killed by signal N); a summary line goes to stderr. The shim only\n"
+	      "copies exits into memory shared with hvtrace, which writes the trace: VMMs that\n"
+	      "sandbox themselves (seccomp) are recorded, and a VMM that dies loses nothing.\n"
+	      "SIGINT/SIGTERM/SIGHUP to hvtrace go on to COMMAND; if it has not exited 5 s\n"
+	      "later (or at a second signal) it is killed, and the trace is finished either\n"
+	      "way. 127 when COMMAND is not found, 69 when it is static or never creates a\n"
+	      "KVM VM (no trace is written then), 74 when the trace cannot be written.\n", f);
 }
 
 struct cli_record {

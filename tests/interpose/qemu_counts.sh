@@ -16,7 +16,7 @@ N_OUT=300 N_IN=200
 for smp in 1 2; do
 	set +e
 	# shellcheck disable=SC2046
-	"$HVTRACE" record -o qemu.hvt -- "$QEMU" -smp $smp $(qemu_args boot.img qemu.log) \
+	timeout -k 5 120 "$HVTRACE" record -o qemu.hvt -- "$QEMU" -smp $smp $(qemu_args boot.img qemu.log) \
 		>stdout.txt 2>stderr.txt
 	status=$?
 	set -e

@@ -12,7 +12,7 @@ static void usage(FILE *f)
 	      "Exit status:\n"
 	      "  0  intact\n"
 	      "  1  truncated but readable: the output says what was lost\n"
-	      "  2  corrupt: the output names the file offset\n"
+	      "  2  corrupt (the output names the file offset), or not an hvtrace trace\n"
 	      " 66  the file cannot be opened\n", f);
 }
 
@@ -65,7 +65,9 @@ int hvt_cmd_check(int argc, char **argv)
 		return HVT_EXIT_NOINPUT;
 	}
 	if (err) {
-		printf("%s: corrupt: %s\n", argv[1], hvt_reader_open_error());
+		/* "not an hvtrace trace (...)" reads on its own; anything else is damage. */
+		printf("%s: %s%s\n", argv[1], err == HVT_E_BAD_MAGIC ? "" : "corrupt: ",
+		       hvt_reader_open_error());
 		return 2;
 	}
 	rc = verify_all(r, argv[1]);

@@ -23,6 +23,10 @@ static void on_stop_signal(int sig)
 		hvt_vm_request_stop(vm);
 }
 
+/* The handlers in place before: restored after the run (--until-failure
+ * keeps its own between runs). */
+static struct sigaction g_old_int, g_old_term;
+
 static void install_stop_handler(hvt_vm *vm)
 {
 	struct sigaction sa;
@@ -30,14 +34,14 @@ static void install_stop_handler(hvt_vm *vm)
 	sa.sa_handler = on_stop_signal;
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills as usual */
 	g_stop_vm = vm;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, &g_old_int);
+	sigaction(SIGTERM, &sa, &g_old_term);
 }
 
 static void remove_stop_handler(void)
 {
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	sigaction(SIGINT, &g_old_int, NULL);
+	sigaction(SIGTERM, &g_old_term, NULL);
 	g_stop_vm = NULL;
 }
 
@@ -112,7 +116,8 @@ static void summarize(const struct record_opts *o, const struct record_result *r
 		fprintf(stderr, " %d", vr->exit_code);
 	else
 		fprintf(stderr, " %s", hvt_end_reason_name((unsigned)vr->end_reason));
-	fprintf(stderr, "; trace %s (%s)\n", o->out_path, cli_fmt_bytes(b, sizeof(b), (uint64_t)st.st_size));
+	fprintf(stderr, "; trace %s (%s)\n", o->shown_path ? o->shown_path : o->out_path,
+		cli_fmt_bytes(b, sizeof(b), (uint64_t)st.st_size));
 }
 
 static int create_vm(const struct record_opts *o, struct sink_ctx *sc, uint64_t origin_ns,

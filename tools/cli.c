@@ -27,17 +27,22 @@ int cli_open_trace(const char *path, hvt_reader **out)
 	return err == HVT_E_NOT_FOUND || err == HVT_E_IO ? HVT_EXIT_NOINPUT : 2;
 }
 
+/* The same units and precision as the header of `stats` (stats_render.c),
+ * so `info` and `stats` print one span the same way. */
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns)
 {
-	if (ns < 10000)
-		snprintf(buf, len, "%" PRIu64 " ns", ns);
-	else if (ns < 10000000)
-		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
-	else if (ns < 10000000000ull)
-		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
-	else
+	if (ns >= 1000000000u)
 		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	else if (ns >= 1000000u)
+		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.3f us", (double)ns / 1e3);
 	return buf;
+}
+
+const char *cli_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
 }
 
 const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes)
@@ -171,7 +176,7 @@ static void print_other(FILE *f, const hvt_event *ev)
 		fprintf(f, " id=%" PRIu64 " value=%" PRIu64 " pc=0x%" PRIx64, ev->addr, ev->value, ev->pc);
 		break;
 	case HVT_EV_END:
-		fprintf(f, " %s code=%" PRIu64, hvt_end_reason_name(ev->kind), ev->value);
+		fprintf(f, " %s code=%" PRId64, hvt_end_reason_name(ev->kind), (int64_t)ev->value);
 		break;
 	}
 }

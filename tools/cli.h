@@ -38,8 +38,10 @@ void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_open_trace(const char *path, hvt_reader **out);
 /* One line describing ev (no newline). */
 void cli_print_event(FILE *f, const hvt_event *ev);
-/* "1.234567 s", "850 ns", "3.1 us": human time. */
+/* "1.235 s", "12.500 ms", "0.850 us": human time, as `stats` prints it. */
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns);
+/* "" for 1, else "s": "1 stream", "2 streams". */
+const char *cli_plural(uint64_t n);
 /* "12.3 KiB" */
 const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 /* Parses a decimal number, or hex written 0x...; 0 on success. */

@@ -315,10 +315,12 @@ static int nothing_recorded(struct launch *l, const char *cmd, int status)
 
 static void summarize(const struct launch *l)
 {
-	fprintf(stderr, "hvtrace: recorded pid %ld: %" PRIu64 " exits (%" PRIu64
-		" failed KVM_RUN calls, e.g. -EINTR kicks) on %u vCPUs, %" PRIu64
-		" events, into %s\n", (long)l->waited.recorder, l->drain.exits,
-		l->drain.failed_runs, l->drain.streams, l->drain.events, l->out.final);
+	fprintf(stderr, "hvtrace: recorded pid %ld: %" PRIu64 " exit%s (%" PRIu64
+		" failed KVM_RUN call%s, e.g. -EINTR kicks) on %u vCPU%s, %" PRIu64
+		" event%s, into %s\n", (long)l->waited.recorder, l->drain.exits,
+		cli_plural(l->drain.exits), l->drain.failed_runs, cli_plural(l->drain.failed_runs),
+		l->drain.streams, cli_plural(l->drain.streams), l->drain.events,
+		cli_plural(l->drain.events), l->out.final);
 }
 
 /* Decides what the run produced. status is COMMAND's own. */

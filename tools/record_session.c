@@ -109,8 +109,9 @@ static void summarize(const struct record_opts *o, const struct record_result *r
 		return;
 	if (stat(o->out_path, &st) != 0)
 		st.st_size = 0;
-	fprintf(stderr, "hvtrace: recorded %" PRIu64 " events (%" PRIu64 " exits) in %s; guest %s",
-		res->events, res->exits, cli_fmt_ns(t, sizeof(t), wall_ns),
+	fprintf(stderr, "hvtrace: recorded %" PRIu64 " event%s (%" PRIu64 " exit%s) in %s; guest %s",
+		res->events, cli_plural(res->events), res->exits, cli_plural(res->exits),
+		cli_fmt_ns(t, sizeof(t), wall_ns),
 		vr->end_reason == HVT_END_POWEROFF ? "exited with" : "ended:");
 	if (vr->end_reason == HVT_END_POWEROFF)
 		fprintf(stderr, " %d", vr->exit_code);
@@ -179,7 +180,9 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	uint64_t wall = hvt_monotonic_ns() - t0;
 	if (!err) {
 		put_u64(w, "end_reason", 0, (uint64_t)vr.end_reason);
-		put_u64(w, "exit_code", 0, (uint64_t)(int64_t)vr.exit_code);
+		char code[16]; /* signed, as FORMAT.md says: -1 when the guest did not power off */
+		snprintf(code, sizeof(code), "%d", vr.exit_code);
+		hvt_writer_set_meta_str(w, "exit_code", code);
 	}
 	res->events = sc.events;
 	res->exits = vr.exits;

@@ -366,12 +366,13 @@ static int prepare(struct launch *l, const char *out_path, int argc, char **argv
 	return 0;
 }
 
-static int run(struct launch *l, int argc, char **argv, int quiet)
+static int run(struct launch *l, char **argv, int quiet)
 {
 	int exec_errno;
 	record_wait_prepare();
 	pid_t pid = start_child(l, argv, &exec_errno);
 	if (pid < 0) {
+		record_wait_restore();
 		cli_err("record: %s: %s", l->exe, strerror(exec_errno));
 		hvt_writer_close(l->w);
 		l->w = NULL;
@@ -380,7 +381,6 @@ static int run(struct launch *l, int argc, char **argv, int quiet)
 	}
 	record_wait(pid, &l->drain, &l->waited);
 	int write_rc = close_trace(l);
-	(void)argc;
 	return judge(l, argv[0], exit_status_of(&l->waited), write_rc, quiet);
 }
 
@@ -394,7 +394,7 @@ int record_command_run(const char *out_path, int quiet, int argc, char **argv)
 	l->region_fd = -1;
 	int rc = prepare(l, out_path, argc, argv);
 	if (rc == 0) {
-		rc = run(l, argc, argv, quiet);
+		rc = run(l, argv, quiet);
 	} else if (l->out.partial[0]) {
 		hvt_writer_close(l->w);
 		trace_output_discard(&l->out);

@@ -42,9 +42,19 @@ static void set_handlers(int install)
 		sigaction(stop_signals[i], &sa, NULL);
 }
 
+/* Handlers go in before the fork, so no stop signal falls between fork and
+ * wait; exec resets them to the default in COMMAND. */
 void record_wait_prepare(void)
 {
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	g_stop_signal = 0;
+	g_stop_count = 0;
+	set_handlers(1);
+}
+
+void record_wait_restore(void)
+{
+	set_handlers(0);
 }
 
 struct waiter {
@@ -137,11 +147,10 @@ static void handle_signals(struct waiter *w, uint64_t now)
 			w->res->stop_signal = sig;
 			w->kill_at_ns = now + RECORD_STOP_GRACE_NS;
 		}
-		if (w->res->killed)
-			; /* already killed: just wait for the reaping deadline */
-		else if (count >= 2)
+		/* Once killed, only the reaping deadline is left to wait for. */
+		if (!w->res->killed && count >= 2)
 			kill_vmm(w, now, "a second stop signal");
-		else
+		else if (!w->res->killed)
 			signal_vmm(w, sig);
 		w->seen_signals = count;
 	}
@@ -166,9 +175,6 @@ static void sleep_idle(void)
 int record_wait(pid_t child, struct record_drain *d, struct record_wait_result *res)
 {
 	struct waiter w = {.child = child, .res = res};
-	g_stop_signal = 0;
-	g_stop_count = 0;
-	set_handlers(1);
 	for (;;) {
 		uint64_t now = hvt_monotonic_ns();
 		atomic_store(&d->region->consumer_beat_ns, now);
@@ -187,6 +193,6 @@ int record_wait(pid_t child, struct record_drain *d, struct record_wait_result *
 			sleep_idle();
 	}
 	int rc = drain_all(d);
-	set_handlers(0);
+	record_wait_restore();
 	return rc < 0 ? rc : d->err;
 }

@@ -29,8 +29,11 @@ struct record_wait_result {
  * blocks forever once a stop signal came. Returns the drain's status. */
 int record_wait(pid_t child, struct record_drain *d, struct record_wait_result *res);
 
-/* Makes hvtrace the reaper of COMMAND's orphans (a recording grandchild
- * whose parent exits stays waitable). Before the fork. */
+/* Before the fork: makes hvtrace the reaper of COMMAND's orphans (a
+ * recording grandchild whose parent exits stays waitable) and catches the
+ * stop signals from now on. record_wait ends with record_wait_restore. */
 void record_wait_prepare(void);
+/* Default dispositions again (also when COMMAND could not be started). */
+void record_wait_restore(void);
 
 #endif

@@ -54,7 +54,8 @@ static int read_file_header(hvt_reader *r)
 	size_t have = r->src.size_bytes < magic_len ? (size_t)r->src.size_bytes : magic_len;
 	/* Empty, text, an image: say what it is not, rather than "corrupt". */
 	if (have == 0)
-		return hvt_reader_fail(r, HVT_E_BAD_MAGIC, 0, "not an hvtrace trace (empty file)");
+		return hvt_reader_fail(r, HVT_E_BAD_MAGIC, 0,
+				       "not an hvtrace trace (empty file: nothing at offset 0)");
 	int err = hvt_source_read(&r->src, 0, buf, have);
 	if (!err && memcmp(buf, HVT_FILE_MAGIC, have) != 0)
 		return hvt_reader_fail(r, HVT_E_BAD_MAGIC, 0,

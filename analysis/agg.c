@@ -52,6 +52,12 @@ int an_agg_take(struct an_agg *a, const struct an_scan_opts *o, const hvt_event 
 	struct an_row *row = an_keytab_at(&a->rows, key);
 	if (!row)
 		return HVT_E_NOMEM;
+	/* An exit the VMM never re-entered has no handling time: its 0 would
+	 * drag min, avg and the percentiles down. Count it, time it not. */
+	if (ev->flags & HVT_EVF_EXIT_UNFINISHED) {
+		row->unfinished++;
+		return 0;
+	}
 	return an_latency_add(&row->lat, ev->duration_ns);
 }
 

@@ -67,6 +67,7 @@ static struct an_row *add_row(struct an_keytab *t, uint64_t key, uint32_t *slot)
 	}
 	struct an_row *row = &t->rows[t->nrows];
 	row->key = key;
+	row->unfinished = 0;
 	an_latency_init(&row->lat);
 	*slot = ++t->nrows;
 	t->last = t->nrows - 1;
@@ -98,6 +99,7 @@ int an_keytab_merge(struct an_keytab *dst, const struct an_keytab *src)
 		struct an_row *row = an_keytab_get(dst, src->rows[i].key);
 		if (!row)
 			return HVT_E_NOMEM;
+		row->unfinished += src->rows[i].unfinished;
 		int err = an_latency_merge(&row->lat, &src->rows[i].lat);
 		if (err)
 			return err;

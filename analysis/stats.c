@@ -14,10 +14,12 @@ int an_sort_from_name(const char *name)
 	return -1;
 }
 
-static void fill_row(struct an_stats_row *row, struct an_latency *lat, uint64_t wall_ns)
+static void fill_row(struct an_stats_row *row, struct an_latency *lat, uint64_t unfinished,
+		     uint64_t wall_ns)
 {
 	row->lat = lat;
-	row->samples = lat->count;
+	row->samples = lat->count + unfinished;
+	row->unfinished = unfinished;
 	row->time_ns = an_latency_sum_u64(lat);
 	row->time_sum_ns = (double)lat->sum_ns;
 	row->min_ns = lat->count ? lat->min_ns : 0;
@@ -26,7 +28,7 @@ static void fill_row(struct an_stats_row *row, struct an_latency *lat, uint64_t 
 	row->stddev_pct = row->avg_ns > 0 ? an_latency_stddev_ns(lat) / row->avg_ns * 100.0 : 0;
 	row->p50_ns = an_latency_percentile(lat, 50);
 	row->p99_ns = an_latency_percentile(lat, 99);
-	row->rate_per_s = wall_ns ? (double)lat->count * 1e9 / (double)wall_ns : 0;
+	row->rate_per_s = wall_ns ? (double)row->samples * 1e9 / (double)wall_ns : 0;
 }
 
 static double sort_value(const struct an_stats_row *r, enum an_sort sort)
@@ -107,6 +109,7 @@ static int build_rows(struct an_stats *s)
 	if (!s->rows)
 		return HVT_E_NOMEM;
 	an_latency_init(&s->total_lat);
+	uint64_t unfinished = 0;
 	for (uint32_t i = 0; i < s->nrows; i++) {
 		struct an_row *ar = &s->agg.rows.rows[i];
 		int err = an_latency_merge(&s->total_lat, &ar->lat);
@@ -114,9 +117,10 @@ static int build_rows(struct an_stats *s)
 			return err;
 		s->rows[i].key = ar->key;
 		an_key_format(s->by, ar->key, s->rows[i].label, sizeof(s->rows[i].label));
-		fill_row(&s->rows[i], &ar->lat, s->wall_ns);
+		fill_row(&s->rows[i], &ar->lat, ar->unfinished, s->wall_ns);
+		unfinished += ar->unfinished;
 	}
-	fill_row(&s->total, &s->total_lat, s->wall_ns);
+	fill_row(&s->total, &s->total_lat, unfinished, s->wall_ns);
 	snprintf(s->total.label, sizeof(s->total.label), "total");
 	for (uint32_t i = 0; i < s->nrows; i++) {
 		s->rows[i].samples_pct = 100.0 * (double)s->rows[i].samples / (double)s->total.samples;

@@ -61,7 +61,11 @@ void an_stats_print_header(FILE *f, const struct an_stats *s, const struct an_tr
 			fmt_span(guest, sizeof(guest), s->guest_ns), s->guest_pct);
 	else
 		fputs("  guest time: not recorded", f);
-	fprintf(f, "\nexits: %" PRIu64 "  (%.0f exits/s)\n", s->total.samples, s->total.rate_per_s);
+	fprintf(f, "\nexits: %" PRIu64 "  (%.0f exits/s)", s->total.samples, s->total.rate_per_s);
+	if (s->total.unfinished)
+		fprintf(f, "  of which %" PRIu64 " unfinished (the VMM never re-entered: counted, "
+			   "left out of the time columns)", s->total.unfinished);
+	fputc('\n', f);
 	print_losses(f, &s->info);
 }
 

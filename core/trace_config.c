@@ -45,8 +45,10 @@ int hvt_trace_config_write(hvt_writer *w, const hvt_vm *vm, const char *image_na
 
 int hvt_trace_config_write_end(hvt_writer *w, const hvt_vm_result *res)
 {
+	char code[16]; /* signed, as FORMAT.md says: -1 when the guest did not power off */
 	int err = put_u64(w, HVT_META_END_REASON, 0, (uint64_t)res->end_reason);
-	return err ? err : put_u64(w, HVT_META_EXIT_CODE, 0, (uint64_t)(int64_t)res->exit_code);
+	snprintf(code, sizeof(code), "%d", res->exit_code);
+	return err ? err : hvt_writer_set_meta_str(w, HVT_META_EXIT_CODE, code);
 }
 
 /* A numeric metadata value; decimal or 0x hex. */

@@ -1,6 +1,6 @@
 # Sourced by bootstrap.sh and test.sh: installs the Debian packages hvtrace
 # needs to build and test, when they are missing.
-HVT_PACKAGES="cmake gcc make pkg-config binutils libzstd-dev libxxhash-dev libcmocka-dev valgrind qemu-system-x86 gcc-aarch64-linux-gnu"
+HVT_PACKAGES="cmake gcc make pkg-config binutils libzstd-dev libxxhash-dev libcmocka-dev libseccomp-dev valgrind qemu-system-x86 libunicorn-dev gcc-aarch64-linux-gnu"
 
 hvt_missing_packages() {
 	local missing="" p

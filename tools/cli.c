@@ -1,6 +1,7 @@
 /* Helpers shared by subcommands: errors, opening traces, printing events. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -26,8 +27,10 @@ int cli_open_trace_to(const char *path, hvt_reader **out, FILE *corrupt_report)
 		cli_err("%s: %s", path, hvt_reader_open_error());
 		return HVT_EXIT_NOINPUT;
 	}
+	/* "not an hvtrace trace (...)" reads on its own; anything else is damage. */
 	if (corrupt_report)
-		fprintf(corrupt_report, "%s: corrupt: %s\n", path, hvt_reader_open_error());
+		fprintf(corrupt_report, "%s: %s%s\n", path, err == HVT_E_BAD_MAGIC ? "" : "corrupt: ",
+			hvt_reader_open_error());
 	else
 		cli_err("%s: %s", path, hvt_reader_open_error());
 	return 2;
@@ -38,17 +41,22 @@ int cli_open_trace(const char *path, hvt_reader **out)
 	return cli_open_trace_to(path, out, NULL);
 }
 
+/* The same units and precision as the header of `stats` (stats_render.c),
+ * so `info` and `stats` print one span the same way. */
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns)
 {
-	if (ns < 10000)
-		snprintf(buf, len, "%" PRIu64 " ns", ns);
-	else if (ns < 10000000)
-		snprintf(buf, len, "%.1f us", (double)ns / 1e3);
-	else if (ns < 10000000000ull)
-		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
-	else
+	if (ns >= 1000000000u)
 		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
+	else if (ns >= 1000000u)
+		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.3f us", (double)ns / 1e3);
 	return buf;
+}
+
+const char *cli_plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
 }
 
 const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes)
@@ -65,10 +73,13 @@ const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes)
 int cli_parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
-	if (!s || !*s || *s == '-')
+	/* Decimal unless written 0x...: "010" is ten, as a user means it, not
+	 * C's octal eight. strtoull alone would also take " 1" and "+1". */
+	int hex = s && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	if (!s || !(hex ? isxdigit((unsigned char)s[2]) : isdigit((unsigned char)s[0])))
 		return -1;
 	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long v = strtoull(s, &end, hex ? 16 : 10);
 	if (errno || *end)
 		return -1;
 	*out = v;
@@ -179,7 +190,7 @@ static void print_other(FILE *f, const hvt_event *ev)
 		fprintf(f, " id=%" PRIu64 " value=%" PRIu64 " pc=0x%" PRIx64, ev->addr, ev->value, ev->pc);
 		break;
 	case HVT_EV_END:
-		fprintf(f, " %s code=%" PRIu64, hvt_end_reason_name(ev->kind), ev->value);
+		fprintf(f, " %s code=%" PRId64, hvt_end_reason_name(ev->kind), (int64_t)ev->value);
 		break;
 	}
 }

@@ -45,11 +45,13 @@ int cli_open_trace_to(const char *path, hvt_reader **out, FILE *corrupt_report);
 void cli_print_event(FILE *f, const hvt_event *ev);
 /* cli_arm64.c: " esr=... ec=NAME ..." for an exit with an arm64 syndrome. */
 void cli_print_syndrome(FILE *f, const hvt_event *ev);
-/* "1.234567 s", "850 ns", "3.1 us": human time. */
+/* "1.235 s", "12.500 ms", "0.850 us": human time, as `stats` prints it. */
 const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns);
+/* "" for 1, else "s": "1 stream", "2 streams". */
+const char *cli_plural(uint64_t n);
 /* "12.3 KiB" */
 const char *cli_fmt_bytes(char *buf, size_t len, uint64_t bytes);
-/* Parses a decimal or 0x number; 0 on success. */
+/* Parses a decimal number, or hex written 0x...; 0 on success. */
 int cli_parse_u64(const char *s, uint64_t *out);
 /* True for -h/--help. */
 int cli_is_help(const char *arg);

@@ -12,7 +12,7 @@ static void usage(FILE *f)
 	      "Exit status:\n"
 	      "  0  intact\n"
 	      "  1  truncated but readable: the output says what was lost\n"
-	      "  2  corrupt: the output names the file offset\n"
+	      "  2  corrupt (the output names the file offset), or not an hvtrace trace\n"
 	      " 66  the file cannot be opened\n", f);
 }
 
@@ -38,18 +38,21 @@ static int report(const char *path, const struct hvt_trace_info *in)
 			printf(", %" PRIu64 " events", in->lost_events);
 		else
 			printf(", event count unknown");
-		printf("; %" PRIu64 " events in %" PRIu64 " chunks before it verify\n", in->events,
-		       in->chunks);
+		printf("; %" PRIu64 " event%s in %" PRIu64 " chunk%s before it verif%s\n", in->events,
+		       cli_plural(in->events), in->chunks, cli_plural(in->chunks),
+		       in->events == 1 ? "ies" : "y");
 		return 1;
 	}
 	if (!in->has_footer) {
 		printf("%s: footer missing (the recording did not finish): events after the last "
-		       "flush are lost; %" PRIu64 " events in %" PRIu64 " chunks verify\n",
-		       path, in->events, in->chunks);
+		       "flush are lost; %" PRIu64 " event%s in %" PRIu64 " chunk%s verif%s\n",
+		       path, in->events, cli_plural(in->events), in->chunks, cli_plural(in->chunks),
+		       in->events == 1 ? "ies" : "y");
 		return 1;
 	}
-	printf("%s: ok: %" PRIu64 " events in %" PRIu64 " chunks verify\n", path, in->events,
-	       in->chunks);
+	printf("%s: ok: %" PRIu64 " event%s in %" PRIu64 " chunk%s verif%s\n", path, in->events,
+	       cli_plural(in->events), in->chunks, cli_plural(in->chunks),
+	       in->events == 1 ? "ies" : "y");
 	return 0;
 }
 

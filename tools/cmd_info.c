@@ -44,8 +44,8 @@ static void print_header(const char *path, const struct hvt_trace_info *in)
 	printf("format:      v%u.%u, created %s, clock %s\n", in->version_major, in->version_minor,
 	       when, in->clock_id == 1 ? "monotonic" : "unknown");
 	print_state(in);
-	printf("events:      %" PRIu64 " in %" PRIu64 " chunks, %u streams\n", in->events, in->chunks,
-	       in->streams);
+	printf("events:      %" PRIu64 " in %" PRIu64 " chunk%s, %u stream%s\n", in->events,
+	       in->chunks, cli_plural(in->chunks), in->streams, cli_plural(in->streams));
 	if (in->events) {
 		printf("compression: %s raw -> %s stored (%.1fx), %.2f bytes/event\n",
 		       cli_fmt_bytes(b1, sizeof(b1), in->raw_bytes),
@@ -86,9 +86,10 @@ static void print_streams_and_meta(hvt_reader *r)
 	for (uint32_t i = 0; i < hvt_reader_stream_count(r); i++) {
 		struct hvt_stream_info s;
 		hvt_reader_stream_info(r, i, &s);
-		printf("stream %-4u  %" PRIu64 " events (seq %" PRIu64 "..%" PRIu64 ") in %" PRIu64
-		       " chunks, %s .. %s\n",
-		       s.stream, s.events, s.first_seq, s.last_seq, s.chunks,
+		printf("stream %-4u  %" PRIu64 " event%s (seq %" PRIu64 "..%" PRIu64 ") in %" PRIu64
+		       " chunk%s, %s .. %s\n",
+		       s.stream, s.events, cli_plural(s.events), s.first_seq, s.last_seq, s.chunks,
+		       cli_plural(s.chunks),
 		       cli_fmt_ns(b1, sizeof(b1), s.first_time_ns), cli_fmt_ns(b2, sizeof(b2), s.last_time_ns));
 	}
 	for (size_t i = 0; i < hvt_reader_meta_count(r); i++) {

@@ -1,8 +1,10 @@
 /* hvtrace record [-o FILE] -- COMMAND [ARGS...]: the launcher side of
  * interposed recording (docs/interpose.md). It finds the shim next to the
- * hvtrace binary, refuses commands the shim cannot enter, runs COMMAND with
- * LD_PRELOAD and a private handshake directory, forwards the exit status,
- * and never lets an empty or missing trace pass for a recording. */
+ * hvtrace binary, refuses commands the shim cannot enter, creates the trace
+ * and the rings shared with the shim, runs COMMAND with LD_PRELOAD, writes
+ * what the shim publishes while it waits (record_wait.c, record_drain.c),
+ * forwards the exit status, and never lets an empty trace pass for a
+ * recording nor replaces an existing one (trace_output.c). */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <errno.h>
@@ -13,12 +15,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "hvtrace/meta.h"
 #include "record_command.h"
+#include "record_drain.h"
+#include "record_wait.h"
+#include "trace_output.h"
 
 #ifndef HVT_INSTALL_LIBDIR
 #define HVT_INSTALL_LIBDIR "lib"
@@ -29,10 +36,14 @@
 #define EXIT_UNAVAILABLE 69 /* nothing could be recorded (sysexits EX_UNAVAILABLE) */
 
 struct launch {
-	char out[PATH_MAX];   /* absolute trace path */
-	char dir[PATH_MAX];   /* handshake directory (mkdtemp) */
 	char exe[PATH_MAX];   /* COMMAND resolved through PATH */
 	char shim[PATH_MAX];  /* absolute path of the shim */
+	struct trace_output out;
+	int region_fd;        /* the memfd COMMAND inherits, -1 when none */
+	struct hvt_iring_region *region; /* our mapping of it */
+	hvt_writer *w;
+	struct record_drain drain;
+	struct record_wait_result waited;
 };
 
 static int file_exists(const char *path)
@@ -126,86 +137,103 @@ static int check_command(const char *cmd, struct launch *l)
 	return 0;
 }
 
-static int absolute_path(const char *path, char *out, size_t len)
+/* The rings the shim writes into: a memfd COMMAND inherits (no CLOEXEC),
+ * sized for every vCPU id; pages no vCPU touches cost nothing. */
+static int create_region(struct launch *l)
 {
-	char cwd[PATH_MAX];
-	if (path[0] == '/')
-		return snprintf(out, len, "%s", path) < (int)len ? 0 : -1;
-	if (!getcwd(cwd, sizeof(cwd)))
-		return -1;
-	return snprintf(out, len, "%s/%s", cwd, path) < (int)len ? 0 : -1;
+	l->region_fd = memfd_create("hvtrace-rings", 0);
+	if (l->region_fd < 0 || ftruncate(l->region_fd, sizeof(*l->region)) != 0) {
+		cli_err("record: cannot create the shared rings (memfd): %s", strerror(errno));
+		return HVT_EXIT_SOFTWARE;
+	}
+	void *p = mmap(NULL, sizeof(*l->region), PROT_READ | PROT_WRITE, MAP_SHARED, l->region_fd, 0);
+	if (p == MAP_FAILED) {
+		cli_err("record: cannot map the shared rings: %s", strerror(errno));
+		return HVT_EXIT_SOFTWARE;
+	}
+	l->region = p;
+	hvt_iring_region_init(l->region);
+	return 0;
 }
 
-static int prepare(const char *out_path, struct launch *l)
+static void free_region(struct launch *l)
 {
-	if (find_shim(l->shim, sizeof(l->shim)) != 0) {
-		cli_err("record: cannot find %s next to the hvtrace binary (looked in ../lib/ and "
-			"../" HVT_INSTALL_LIBDIR "/; set HVTRACE_SHIM)", SHIM_NAME);
-		return EXIT_UNAVAILABLE;
+	if (l->region)
+		munmap(l->region, sizeof(*l->region));
+	if (l->region_fd >= 0)
+		close(l->region_fd);
+	l->region = NULL;
+	l->region_fd = -1;
+}
+
+static const char *join_command(int argc, char **argv, char *buf, size_t len)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < argc && at + 1 < len; i++) {
+		int n = snprintf(buf + at, len - at, "%s%s", i ? " " : "", argv[i]);
+		at += n > 0 ? (size_t)n : 0;
 	}
-	if (absolute_path(out_path, l->out, sizeof(l->out)) != 0) {
-		cli_err("record: %s: path too long", out_path);
-		return HVT_EXIT_USAGE;
+	return buf;
+}
+
+/* What is known before COMMAND runs; the recorder's pid and own command
+ * line are added once it has run. */
+static int create_writer(struct launch *l, int argc, char **argv)
+{
+	struct hvt_writer_opts opts = HVT_WRITER_OPTS_INIT;
+	char cmd[8192];
+	opts.time_origin_ns = hvt_monotonic_ns(); /* the shim's records are monotonic ns */
+	int err = hvt_writer_create(&l->w, l->out.partial, &opts);
+	if (err) {
+		cli_err("record: %s", hvt_writer_last_error());
+		return HVT_EXIT_CANTCREAT;
 	}
-	const char *tmp = getenv("TMPDIR");
-	snprintf(l->dir, sizeof(l->dir), "%s/hvtrace-record.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(l->dir)) {
-		cli_err("record: cannot create a directory in %s: %s", tmp && *tmp ? tmp : "/tmp",
-			strerror(errno));
+	err = hvt_writer_set_meta_str(l->w, HVT_META_HVTRACE_VERSION, HVT_VERSION_STRING);
+	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_BACKEND, HVT_BACKEND_KVM);
+	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_ARCH, HVT_META_ARCH_X86_64);
+	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_INTERPOSED, "1");
+	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_COMMAND_LINE,
+						  join_command(argc, argv, cmd, sizeof(cmd)));
+	if (err) {
+		cli_err("record: %s: %s", l->out.final,
+			hvt_writer_error(l->w)[0] ? hvt_writer_error(l->w) : hvt_strerror(err));
 		return HVT_EXIT_IOERR;
 	}
-	/* An old trace at the output path must not pass for this run's. */
-	if (unlink(l->out) != 0 && errno != ENOENT) {
-		cli_err("record: %s: %s", l->out, strerror(errno));
-		return HVT_EXIT_IOERR;
-	}
+	l->drain.region = l->region;
+	l->drain.w = l->w;
+	l->drain.origin_ns = opts.time_origin_ns;
 	return 0;
 }
 
 static int set_env(const struct launch *l)
 {
 	const char *old = getenv("LD_PRELOAD");
-	char preload[2 * PATH_MAX];
+	char preload[2 * PATH_MAX], ring[96];
+	struct stat st;
+	if (fstat(l->region_fd, &st) != 0)
+		return -1;
 	if (old && *old)
 		snprintf(preload, sizeof(preload), "%s:%s", l->shim, old);
 	else
 		snprintf(preload, sizeof(preload), "%s", l->shim);
-	return setenv("LD_PRELOAD", preload, 1) || setenv("HVTRACE_SHIM_OUT", l->out, 1) ||
-	       setenv("HVTRACE_SHIM_DIR", l->dir, 1);
+	snprintf(ring, sizeof(ring), "%d:%llu:%ld", l->region_fd, (unsigned long long)st.st_ino,
+		 (long)getpid());
+	return setenv("LD_PRELOAD", preload, 1) || setenv(HVT_IRING_ENV, ring, 1);
 }
 
-static volatile sig_atomic_t child_pid;
-
-static void forward_signal(int sig)
+/* Starts COMMAND; returns its pid, or -1 with *exec_errno set when it could
+ * not be started (exec's errno comes back through a CLOEXEC pipe). */
+static pid_t start_child(const struct launch *l, char **argv, int *exec_errno)
 {
-	if (child_pid > 0)
-		kill((pid_t)child_pid, sig);
-}
-
-/* Like system(): the terminal's SIGINT/SIGQUIT reach the VMM directly; we
- * wait for it. SIGTERM/SIGHUP sent to us are handed on. */
-static void parent_signals(int install)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = install ? SIG_IGN : SIG_DFL;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	sa.sa_handler = install ? forward_signal : SIG_DFL;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-/* Runs the command; returns its wait status, or -1 with a message. */
-static int run_child(const struct launch *l, char **argv, int *exec_errno)
-{
-	int pipefd[2], status = 0;
-	if (pipe2(pipefd, O_CLOEXEC) != 0)
+	int pipefd[2];
+	*exec_errno = 0;
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		*exec_errno = errno;
 		return -1;
+	}
+	fflush(NULL);
 	pid_t pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
 		close(pipefd[0]);
 		execv(l->exe, argv);
@@ -214,123 +242,165 @@ static int run_child(const struct launch *l, char **argv, int *exec_errno)
 		(void)n;
 		_exit(EXIT_CANNOT_EXEC);
 	}
+	if (pid < 0)
+		*exec_errno = errno;
 	close(pipefd[1]);
-	child_pid = pid;
-	parent_signals(1);
-	if (read(pipefd[0], exec_errno, sizeof(*exec_errno)) != (ssize_t)sizeof(*exec_errno))
+	if (pid > 0 && read(pipefd[0], exec_errno, sizeof(*exec_errno)) != (ssize_t)sizeof(*exec_errno))
 		*exec_errno = 0;
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	parent_signals(0);
+	if (pid > 0 && *exec_errno) {
+		waitpid(pid, NULL, 0);
+		return -1;
+	}
+	return pid;
+}
+
+static int exit_status_of(const struct record_wait_result *r)
+{
+	if (!r->reaped)
+		return 128 + SIGKILL; /* killed by us and never reaped: as good as killed */
+	if (WIFSIGNALED(r->wstatus))
+		return 128 + WTERMSIG(r->wstatus);
+	return WIFEXITED(r->wstatus) ? WEXITSTATUS(r->wstatus) : HVT_EXIT_SOFTWARE;
+}
+
+/* The recorder's pid and command line (the process that created the VM,
+ * which may be a grandchild of a wrapper script) and what had to be dropped. */
+static void finish_meta(struct launch *l)
+{
+	char buf[32];
+	const struct record_wait_result *r = &l->waited;
+	uint64_t lost = record_drain_lost(&l->drain);
+	if (r->recorder > 0) {
+		snprintf(buf, sizeof(buf), "%ld", (long)r->recorder);
+		hvt_writer_set_meta_str(l->w, HVT_META_PID, buf);
+	}
+	if (r->recorder_cmdline[0])
+		hvt_writer_set_meta_str(l->w, HVT_META_COMMAND_LINE, r->recorder_cmdline);
+	if (lost) {
+		snprintf(buf, sizeof(buf), "%" PRIu64, lost);
+		hvt_writer_set_meta_str(l->w, HVT_META_LOST_RECORDS, buf);
+		cli_err("record: %" PRIu64 " records were dropped while hvtrace was not draining "
+			"(the trace misses those exits)", lost);
+	}
+}
+
+/* Ends the trace: exits that never re-entered, END events, metadata, the
+ * footer. 0, or HVT_EXIT_IOERR after saying why. */
+static int close_trace(struct launch *l)
+{
+	int err = record_drain_finish(&l->drain, hvt_monotonic_ns());
+	if (atomic_load(&l->region->recorder_pid) > 0)
+		finish_meta(l);
+	if (err && hvt_writer_error(l->w)[0])
+		cli_err("record: %s", hvt_writer_error(l->w));
+	int cerr = hvt_writer_close(l->w);
+	l->w = NULL;
+	if (cerr && !err)
+		cli_err("record: %s", hvt_writer_last_error());
+	return err || cerr ? HVT_EXIT_IOERR : 0;
+}
+
+/* Nothing was recorded: say why; the partial file goes, FILE stays. */
+static int nothing_recorded(struct launch *l, const char *cmd, int status)
+{
+	if (atomic_load(&l->region->loaded) == 0)
+		cli_err("record: %s: the shim was never loaded into it (setuid, static, or "
+			"LD_PRELOAD removed): nothing recorded", cmd);
+	else
+		cli_err("record: %s never created a KVM VM through /dev/kvm: nothing recorded",
+			cmd);
+	trace_output_discard(&l->out);
+	return status ? status : EXIT_UNAVAILABLE;
+}
+
+static void summarize(const struct launch *l)
+{
+	fprintf(stderr, "hvtrace: recorded pid %ld: %" PRIu64 " exit%s (%" PRIu64
+		" failed KVM_RUN call%s, e.g. -EINTR kicks) on %u vCPU%s, %" PRIu64
+		" event%s, into %s\n", (long)l->waited.recorder, l->drain.exits,
+		cli_plural(l->drain.exits), l->drain.failed_runs, cli_plural(l->drain.failed_runs),
+		l->drain.streams, cli_plural(l->drain.streams), l->drain.events,
+		cli_plural(l->drain.events), l->out.final);
+}
+
+/* Decides what the run produced. status is COMMAND's own. */
+static int judge(struct launch *l, const char *cmd, int status, int write_rc, int quiet)
+{
+	if (atomic_load(&l->region->recorder_pid) <= 0)
+		return nothing_recorded(l, cmd, status);
+	int rc = trace_output_commit(&l->out, quiet);
+	if (rc || write_rc) {
+		if (write_rc)
+			cli_err("record: the trace %s is valid up to its last chunk written",
+				rc ? l->out.partial : l->out.final);
+		return status ? status : HVT_EXIT_IOERR;
+	}
+	if (l->drain.exits == 0) {
+		cli_err("record: %s: the VMM created a VM but no KVM_RUN was recorded (raw "
+			"syscalls, or it stopped before running a vCPU)", l->out.final);
+		return status ? status : EXIT_UNAVAILABLE;
+	}
+	if (!quiet)
+		summarize(l);
 	return status;
 }
 
-static int exit_status_of(int wstatus)
+static int prepare(struct launch *l, const char *out_path, int argc, char **argv)
 {
-	if (WIFSIGNALED(wstatus))
-		return 128 + WTERMSIG(wstatus);
-	return WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : HVT_EXIT_SOFTWARE;
-}
-
-/* The shim's handshake files: "loaded" by every process it entered, and
- * "claim" by the one that recorded (its pid, or "error: ..."). */
-static int read_dir_file(const struct launch *l, const char *name, char *buf, size_t len)
-{
-	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/%s", l->dir, name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, len - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return 0;
-}
-
-static void remove_dir(const struct launch *l)
-{
-	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/loaded", l->dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/claim", l->dir);
-	unlink(path);
-	rmdir(l->dir);
-}
-
-/* Reads the trace back: the summary line, and proof it is a trace. */
-static int summarize(const struct launch *l, const char *claim, int quiet)
-{
-	hvt_reader *r;
-	const hvt_event *ev;
-	uint64_t events = 0, exits = 0, kicks = 0;
-	if (cli_open_trace(l->out, &r) != 0)
-		return HVT_EXIT_IOERR;
-	int err;
-	while ((err = hvt_reader_next(r, &ev)) == 1) {
-		events++;
-		exits += ev->type == HVT_EV_EXIT;
-		kicks += ev->type == HVT_EV_EXIT && (ev->flags & HVT_EVF_EXIT_ERRNO);
-	}
-	uint32_t streams = hvt_reader_stream_count(r);
-	if (err < 0)
-		cli_err("%s: %s (the trace is readable up to there)", l->out, hvt_reader_error(r));
-	hvt_reader_close(r);
-	if (exits == 0) {
-		cli_err("record: %s: the VMM created a VM but no KVM_RUN was recorded (raw "
-			"syscalls, or it stopped before running a vCPU)", l->out);
+	int rc;
+	if ((rc = check_command(argv[0], l)) != 0)
+		return rc;
+	if (find_shim(l->shim, sizeof(l->shim)) != 0) {
+		cli_err("record: cannot find %s next to the hvtrace binary (looked in ../lib/ and "
+			"../" HVT_INSTALL_LIBDIR "/; set HVTRACE_SHIM)", SHIM_NAME);
 		return EXIT_UNAVAILABLE;
 	}
-	if (!quiet)
-		fprintf(stderr, "hvtrace: recorded pid %s: %" PRIu64 " exits (%" PRIu64
-			" failed KVM_RUN calls, e.g. -EINTR kicks) on %u vCPUs, %" PRIu64
-			" events, into %s\n", claim, exits, kicks, streams, events, l->out);
+	if ((rc = trace_output_begin(&l->out, out_path)) != 0)
+		return rc;
+	if ((rc = create_region(l)) != 0 || (rc = create_writer(l, argc, argv)) != 0)
+		return rc;
+	if (set_env(l) != 0) {
+		cli_err("record: cannot set the environment: %s", strerror(errno));
+		return HVT_EXIT_SOFTWARE;
+	}
 	return 0;
 }
 
-/* Decides what the run produced. status is the command's own. */
-static int judge(const struct launch *l, const char *cmd, int status, int quiet)
+static int run(struct launch *l, char **argv, int quiet)
 {
-	char loaded[8], claim[600];
-	if (read_dir_file(l, "claim", claim, sizeof(claim)) != 0) {
-		if (read_dir_file(l, "loaded", loaded, sizeof(loaded)) != 0)
-			cli_err("record: %s: the shim was never loaded into it (setuid, static, or "
-				"LD_PRELOAD removed): nothing recorded", cmd);
-		else
-			cli_err("record: %s never created a KVM VM through /dev/kvm: nothing "
-				"recorded, no trace written", cmd);
-		unlink(l->out);
-		return status ? status : EXIT_UNAVAILABLE;
+	int exec_errno;
+	record_wait_prepare();
+	pid_t pid = start_child(l, argv, &exec_errno);
+	if (pid < 0) {
+		record_wait_restore();
+		cli_err("record: %s: %s", l->exe, strerror(exec_errno));
+		hvt_writer_close(l->w);
+		l->w = NULL;
+		trace_output_discard(&l->out);
+		return exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 	}
-	if (strncmp(claim, "error: ", 7) == 0) {
-		cli_err("record: the trace could not be written: %s", claim + 7);
-		return status ? status : HVT_EXIT_IOERR;
-	}
-	int rc = summarize(l, claim, quiet);
-	return status ? status : rc;
+	record_wait(pid, &l->drain, &l->waited);
+	int write_rc = close_trace(l);
+	return judge(l, argv[0], exit_status_of(&l->waited), write_rc, quiet);
 }
 
 int record_command_run(const char *out_path, int quiet, int argc, char **argv)
 {
-	struct launch l;
-	int rc, exec_errno = 0;
-	(void)argc;
-	memset(&l, 0, sizeof(l));
-	if ((rc = check_command(argv[0], &l)) != 0 || (rc = prepare(out_path, &l)) != 0)
-		return rc;
-	if (set_env(&l) != 0) {
-		cli_err("record: cannot set the environment: %s", strerror(errno));
-		remove_dir(&l);
+	struct launch *l = calloc(1, sizeof(*l));
+	if (!l) {
+		cli_err("record: out of memory");
 		return HVT_EXIT_SOFTWARE;
 	}
-	fflush(NULL);
-	int wstatus = run_child(&l, argv, &exec_errno);
-	if (wstatus < 0 || exec_errno) {
-		cli_err("record: %s: %s", l.exe, strerror(exec_errno ? exec_errno : errno));
-		remove_dir(&l);
-		return exec_errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+	l->region_fd = -1;
+	int rc = prepare(l, out_path, argc, argv);
+	if (rc == 0) {
+		rc = run(l, argv, quiet);
+	} else if (l->out.partial[0]) {
+		hvt_writer_close(l->w);
+		trace_output_discard(&l->out);
 	}
-	rc = judge(&l, argv[0], exit_status_of(wstatus), quiet);
-	remove_dir(&l);
+	free_region(l);
+	free(l);
 	return rc;
 }

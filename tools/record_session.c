@@ -24,6 +24,10 @@ static void on_stop_signal(int sig)
 		hvt_vm_request_stop(vm);
 }
 
+/* The handlers in place before: restored after the run (--until-failure
+ * keeps its own between runs). */
+static struct sigaction g_old_int, g_old_term;
+
 static void install_stop_handler(hvt_vm *vm)
 {
 	struct sigaction sa;
@@ -31,14 +35,14 @@ static void install_stop_handler(hvt_vm *vm)
 	sa.sa_handler = on_stop_signal;
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills as usual */
 	g_stop_vm = vm;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, &g_old_int);
+	sigaction(SIGTERM, &sa, &g_old_term);
 }
 
 static void remove_stop_handler(void)
 {
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	sigaction(SIGINT, &g_old_int, NULL);
+	sigaction(SIGTERM, &g_old_term, NULL);
 	g_stop_vm = NULL;
 }
 
@@ -75,14 +79,16 @@ static void summarize(const struct record_opts *o, const struct record_result *r
 		return;
 	if (stat(o->out_path, &st) != 0)
 		st.st_size = 0;
-	fprintf(stderr, "hvtrace: recorded %" PRIu64 " events (%" PRIu64 " exits) in %s; guest %s",
-		res->events, res->exits, cli_fmt_ns(t, sizeof(t), wall_ns),
+	fprintf(stderr, "hvtrace: recorded %" PRIu64 " event%s (%" PRIu64 " exit%s) in %s; guest %s",
+		res->events, cli_plural(res->events), res->exits, cli_plural(res->exits),
+		cli_fmt_ns(t, sizeof(t), wall_ns),
 		vr->end_reason == HVT_END_POWEROFF ? "exited with" : "ended:");
 	if (vr->end_reason == HVT_END_POWEROFF)
 		fprintf(stderr, " %d", vr->exit_code);
 	else
 		fprintf(stderr, " %s", hvt_end_reason_name((unsigned)vr->end_reason));
-	fprintf(stderr, "; trace %s (%s)\n", o->out_path, cli_fmt_bytes(b, sizeof(b), (uint64_t)st.st_size));
+	fprintf(stderr, "; trace %s (%s)\n", o->shown_path ? o->shown_path : o->out_path,
+		cli_fmt_bytes(b, sizeof(b), (uint64_t)st.st_size));
 }
 
 static int create_vm(const struct record_opts *o, struct sink_ctx *sc, uint64_t origin_ns,

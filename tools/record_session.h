@@ -7,6 +7,7 @@
 
 struct record_opts {
 	const char *out_path;
+	const char *shown_path;     /* the name messages give the trace (NULL: out_path) */
 	const char *image_path;     /* NULL: the embedded demo guest */
 	const uint8_t *image;       /* loaded image bytes (NULL for the demo) */
 	size_t image_len_bytes;

@@ -41,12 +41,21 @@ static void sum_info(hvt_reader *r)
 static int read_file_header(hvt_reader *r)
 {
 	uint8_t buf[HVT_FILE_HEADER_BYTES];
+	size_t magic_len = sizeof(HVT_FILE_MAGIC) - 1;
+	size_t have = r->src.size_bytes < magic_len ? (size_t)r->src.size_bytes : magic_len;
+	/* Empty, text, an image: say what it is not, rather than "corrupt". */
+	if (have == 0)
+		return hvt_reader_fail(r, HVT_E_BAD_MAGIC, 0,
+				       "not an hvtrace trace (empty file: nothing at offset 0)");
+	int err = hvt_source_read(&r->src, 0, buf, have);
+	if (!err && memcmp(buf, HVT_FILE_MAGIC, have) != 0)
+		return hvt_reader_fail(r, HVT_E_BAD_MAGIC, 0,
+				       "not an hvtrace trace (no hvtrace magic at offset 0)");
 	if (r->src.size_bytes < HVT_FILE_HEADER_BYTES)
-		return hvt_reader_fail(r, r->src.size_bytes ? HVT_E_TRUNCATED : HVT_E_BAD_MAGIC,
-				       r->src.size_bytes,
+		return hvt_reader_fail(r, HVT_E_TRUNCATED, r->src.size_bytes,
 				       "file ends at offset %llu, inside the %u-byte file header",
 				       (unsigned long long)r->src.size_bytes, HVT_FILE_HEADER_BYTES);
-	int err = hvt_source_read(&r->src, 0, buf, sizeof(buf));
+	err = err ? err : hvt_source_read(&r->src, 0, buf, sizeof(buf));
 	if (!err)
 		err = hvt_file_header_decode(buf, &r->fh);
 	if (err == HVT_E_BAD_VERSION)

@@ -9,16 +9,32 @@
 
 #include "hvtrace/error.h"
 
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return S_ISCHR(mode) || S_ISBLK(mode) ? "a device" : "not a regular file";
+}
+
+/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+ * forever; a trace is a regular file, and anything else is refused before
+ * a single read. The message leaves the path to the caller (it prefixes it). */
 int hvt_source_open_file(struct hvt_source *s, const char *path, size_t block, char *msg,
 			 size_t msg_len)
 {
 	struct stat st;
 	memset(s, 0, sizeof(*s));
-	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (s->fd < 0 || fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		int e = s->fd < 0 ? errno : (errno ? errno : EINVAL);
-		snprintf(msg, msg_len, "%s: %s", path,
-			 s->fd >= 0 && !S_ISREG(st.st_mode) ? "not a regular file" : strerror(e));
+		if (s->fd >= 0 && !S_ISREG(st.st_mode))
+			snprintf(msg, msg_len, "is %s, not a trace file", file_kind(st.st_mode));
+		else
+			snprintf(msg, msg_len, "%s", strerror(e));
 		if (s->fd >= 0)
 			close(s->fd);
 		s->fd = -1;

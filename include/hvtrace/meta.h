@@ -27,6 +27,7 @@
 /* Written by the interposer (record -- COMMAND): such a trace has no image. */
 #define HVT_META_INTERPOSED "interposed"     /* "1" */
 #define HVT_META_PID "pid"                   /* decimal pid of the VMM process */
+#define HVT_META_LOST_RECORDS "lost_records" /* decimal exit records the shim dropped */
 
 /* Values. */
 #define HVT_META_ARCH_X86_64 "x86_64"

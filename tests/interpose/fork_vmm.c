@@ -5,7 +5,8 @@
  * runs through the dup (then closes the original), forks a child that
  * exits through exit() (its destructors must not touch the parent's
  * trace), and runs /bin/true via system() (exec'd helper: passes through).
- * usage: fork_vmm N_OUT; prints "vcpu ID pio_out N halt 1" per vCPU.
+ * usage: fork_vmm N_OUT; prints what it counted itself, "ID pio-out N" and
+ * "ID halt N" per vCPU (hvtrace's kind names, as count_exits -k prints).
  * N_OUT = 0: create the VM and vCPUs, then exit without any KVM_RUN. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -96,7 +97,7 @@ int main(int argc, char **argv)
 		die("guest memory");
 	write_code(mem, 0x1000, n);
 	write_code(mem, 0x2000, n);
-	struct vcpu v[2];
+	struct vcpu v[2] = {{0}}; /* the counters start at 0: the test compares them */
 	setup_vcpu(&v[0], 0, 0x1000);
 	setup_vcpu(&v[1], 3, 0x2000);
 	if (n == 0)
@@ -117,6 +118,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	for (int i = 0; i < 2; i++)
-		printf("vcpu %u pio_out %u halt %u\n", v[i].id, v[i].outs, v[i].halts);
+		printf("%u pio-out %u\n%u halt %u\n", v[i].id, v[i].outs, v[i].id, v[i].halts);
 	return 0;
 }

@@ -10,7 +10,7 @@ HVTRACE=$1 GUEST=$2 COUNT=$3 WORK=$4
 . "$(dirname "$0")/common.sh"
 need_kvm
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK"
-"$HVTRACE" record -o outer.hvt -- "$HVTRACE" record --vcpus 2 -o inner.hvt "$GUEST" \
+timeout -k 5 120 "$HVTRACE" record -o outer.hvt -- "$HVTRACE" record --vcpus 2 -o inner.hvt "$GUEST" \
 	>stdout.txt 2>stderr.txt || { cat stderr.txt; fail "record failed"; }
 cat stderr.txt
 "$COUNT" -k outer.hvt >outer.txt

@@ -15,6 +15,8 @@
 struct an_row {
 	uint64_t key;           /* see keys.h for the encoding */
 	struct an_latency lat;  /* handling time of the row's exits */
+	uint64_t unfinished;    /* exits never re-entered (HVT_EVF_EXIT_UNFINISHED): counted
+	                         * in samples, kept out of lat (they have no handling time) */
 };
 
 struct an_keytab {

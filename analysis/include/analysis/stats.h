@@ -16,7 +16,8 @@ struct an_stats_row {
 	char label[48];          /* "pio-out", "0x3f8:out", "vcpu0" */
 	uint64_t key;
 	struct an_latency *lat;  /* borrowed from the aggregate */
-	uint64_t samples;        /* exits in the row */
+	uint64_t samples;        /* exits in the row, unfinished ones included */
+	uint64_t unfinished;     /* of which never re-entered: not in the time columns */
 	double samples_pct;      /* of all exits in the table */
 	double time_pct;         /* share of the table's total handling time */
 	uint64_t time_ns;        /* total handling time (clamped to 2^64-1) */

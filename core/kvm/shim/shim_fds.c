@@ -34,6 +34,14 @@ void shim_fd_clear_range(unsigned first, unsigned last)
 			shim_fd_set((int)fd, SHIM_FD_NONE);
 }
 
+int shim_fd_any_in_range(unsigned first, unsigned last)
+{
+	for (unsigned fd = first; fd <= last && fd < SHIM_MAX_FD; fd++)
+		if (atomic_load_explicit(&fd_kind[fd], memory_order_relaxed) != SHIM_FD_NONE)
+			return 1;
+	return 0;
+}
+
 int shim_is_kvm_path(const char *path)
 {
 	return path && strcmp(path, "/dev/kvm") == 0;

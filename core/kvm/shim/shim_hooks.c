@@ -19,7 +19,9 @@ static void ensure_resolved(void)
 		shim_resolve();
 }
 
-/* A vfork child shares our memory: it must not edit the recorder's fd books. */
+/* A vfork child shares our memory: it must not edit the recorder's fd books.
+ * Asked only for fds we track, so an fd hook makes no syscall of its own
+ * for the VMM's other files (getpid may be outside its allowlist). */
 static int books_are_mine(void)
 {
 	return !shim_recording() || shim_recorder_pid() == getpid();
@@ -124,7 +126,8 @@ HOOK int close_range(unsigned first, unsigned last, int flags)
 				       : (errno = ENOSYS, -1);
 	int saved = errno;
 	/* CLOSE_RANGE_CLOEXEC only marks the fds: they stay open here. */
-	if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && books_are_mine())
+	if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && shim_fd_any_in_range(first, last) &&
+	    books_are_mine())
 		shim_fd_clear_range(first, last);
 	errno = saved;
 	return rc;
@@ -132,7 +135,8 @@ HOOK int close_range(unsigned first, unsigned last, int flags)
 
 static int after_dup(int from, int to)
 {
-	if (to >= 0 && books_are_mine())
+	if (to >= 0 && (shim_fd_get(from) != SHIM_FD_NONE || shim_fd_get(to) != SHIM_FD_NONE) &&
+	    books_are_mine())
 		shim_fd_copy(from, to);
 	return to;
 }
@@ -189,8 +193,10 @@ static void after_create_vm(int sys_fd, unsigned kind, int vm_fd)
 {
 	if (kind != SHIM_FD_SYSTEM && !shim_fd_is_dev_kvm(sys_fd))
 		return;
-	if (shim_claim() == 0)
+	if (shim_claim() == 0) {
+		shim_vm_created(sys_fd);
 		shim_fd_set(vm_fd, SHIM_FD_VM);
+	}
 }
 
 HOOK int ioctl(int fd, unsigned long req, ...)

@@ -1,5 +1,6 @@
-/* Load and unload: resolve libc, register the fork handler, say hello to
- * the launcher; at unload, finish the trace. */
+/* Load and unload: resolve libc, register the fork handler, map the
+ * launcher's shared region; at exit, end every vCPU's stream. Everything
+ * that may allocate or open happens here, at load, before the VMM's main(). */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -14,7 +15,7 @@ __attribute__((constructor)) static void shim_load(void)
 {
 	shim_resolve();
 	pthread_atfork(NULL, NULL, shim_drop_in_child);
-	shim_touch_loaded();
+	shim_attach_region();
 	/* atexit handlers run before library destructors; QEMU's own atexit
 	 * handlers (registered later) run before ours, so its last exits land. */
 	atexit(at_exit);
@@ -22,5 +23,5 @@ __attribute__((constructor)) static void shim_load(void)
 
 __attribute__((destructor)) static void shim_unload(void)
 {
-	shim_finish(); /* a no-op when at_exit already finished */
+	shim_finish(); /* a no-op when at_exit already ran */
 }

@@ -312,7 +312,8 @@ static char *join_args(int argc, char **argv)
 }
 
 /* The loop's own stop flag: record_session's handler is installed only
- * while a guest runs and hands back to this one in between. */
+ * while a session runs and hands back to this one in between (between two
+ * --until-failure runs, or before a single run's session starts). */
 static volatile sig_atomic_t g_loop_stopped;
 
 static void on_loop_signal(int sig)
@@ -392,14 +393,25 @@ static int until_failure(struct cli_record *c)
 static int record_once(struct cli_record *c)
 {
 	struct trace_output out;
-	struct record_result res;
+	struct record_result res = { .status = 130, .end_reason = -1, .exit_code = -1 };
 	struct record_opts ro = c->ro;
+	g_loop_stopped = 0;
+	loop_signals(1); /* a Ctrl-C before the session's own handler: see below */
 	int rc = trace_output_begin(&out, c->ro.out_path);
-	if (rc)
+	if (rc) {
+		loop_signals(0);
 		return rc;
+	}
 	ro.out_path = out.partial;
 	ro.shown_path = c->ro.out_path;
-	record_session_run(&ro, &res);
+	if (!g_loop_stopped)
+		record_session_run(&ro, &res);
+	loop_signals(0);
+	if (g_loop_stopped && !res.events) { /* before the session took over */
+		trace_output_discard(&out);
+		fprintf(stderr, "hvtrace: interrupted before the guest ran; nothing recorded\n");
+		return 130;
+	}
 	if (res.events == 0 && res.end_reason < 0) {
 		trace_output_discard(&out);
 		return res.status;

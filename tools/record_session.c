@@ -13,13 +13,16 @@
 #include "core/trace_config.h"
 #include "core/vmm.h"
 
-/* The VM a SIGINT/SIGTERM should stop: the CLI's one piece of global state. */
+/* The VM a SIGINT/SIGTERM should stop, and whether one came before there
+ * was a VM to stop: the CLI's one piece of global state. */
 static hvt_vm *volatile g_stop_vm;
+static volatile sig_atomic_t g_stop_requested;
 
 static void on_stop_signal(int sig)
 {
 	hvt_vm *vm = g_stop_vm;
 	(void)sig;
+	g_stop_requested = 1;
 	if (vm)
 		hvt_vm_request_stop(vm);
 }
@@ -28,15 +31,27 @@ static void on_stop_signal(int sig)
  * keeps its own between runs). */
 static struct sigaction g_old_int, g_old_term;
 
-static void install_stop_handler(hvt_vm *vm)
+/* From the start of a recording: a Ctrl-C while the VM is being created
+ * must not kill hvtrace half-way (leaving an empty partial trace and no
+ * message); it stops the guest before it runs instead (END interrupted). */
+static void install_stop_handler(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills as usual */
-	g_stop_vm = vm;
+	g_stop_vm = NULL;
+	g_stop_requested = 0;
 	sigaction(SIGINT, &sa, &g_old_int);
 	sigaction(SIGTERM, &sa, &g_old_term);
+}
+
+/* The VM exists: a signal from now on stops it, one already taken too. */
+static void arm_stop_handler(hvt_vm *vm)
+{
+	g_stop_vm = vm;
+	if (g_stop_requested)
+		hvt_vm_request_stop(vm);
 }
 
 static void remove_stop_handler(void)
@@ -138,9 +153,9 @@ static int record_into(hvt_writer *w, hvt_vm *vm, const struct record_opts *o,
 	if (!err) {
 		uint64_t t0 = hvt_monotonic_ns();
 		what = "recording stopped";
-		install_stop_handler(vm);
+		arm_stop_handler(vm);
 		err = hvt_vm_run(vm, vr);
-		remove_stop_handler();
+		g_stop_vm = NULL;
 		*wall_ns = hvt_monotonic_ns() - t0;
 	}
 	if (!err) {
@@ -182,13 +197,16 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	struct hvt_writer_opts wo = HVT_OPTS(hvt_writer_opts, .zstd_level = o->zstd_level,
 					     .time_origin_ns = hvt_monotonic_ns());
 	*res = (struct record_result){.status = HVT_EXIT_SOFTWARE, .end_reason = -1, .exit_code = -1};
+	install_stop_handler();
 	int err = create_vm(o, &sc, wo.time_origin_ns, &vm);
 	if (err) {
+		remove_stop_handler();
 		res->status = exit_status_for_create(err);
 		return;
 	}
 	if (hvt_writer_create(&w, o->out_path, &wo) != 0) {
 		cli_err("%s", hvt_writer_last_error());
+		remove_stop_handler();
 		hvt_vm_free(vm);
 		return;
 	}
@@ -200,5 +218,6 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	res->status = record_finish(w, o->out_path, err, &vr);
 	if (!err && res->status != HVT_EXIT_IOERR)
 		summarize(o, res, &vr, wall_ns);
+	remove_stop_handler();
 	hvt_vm_free(vm);
 }

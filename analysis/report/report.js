@@ -137,7 +137,7 @@ const KIND_COLS = [['exits', 'samples', 'count'], ['exits %', 'samples_pct', 'pc
   ['time %', 'time_pct', 'pct'], ['min', 'min_ns', 'ns'], ['avg', 'avg_ns', 'ns'],
   ['p50', 'p50_ns', 'ns'], ['p99', 'p99_ns', 'ns'], ['max', 'max_ns', 'ns'], ['rate', 'rate_per_s', 'rate']];
 const KIND_COLS_2 = [['exits', 'samples', 'count'], ['time %', 'time_pct', 'pct'],
-  ['avg', 'avg_ns', 'ns'], ['p99', 'p99_ns', 'ns'], ['rate', 'rate_per_s', 'rate']];
+  ['avg', 'avg_ns', 'ns'], ['p99', 'p99_ns', 'ns']];
 const TOP_COLS = [['exits', 'samples', 'count'], ['exits %', 'samples_pct', 'pct'],
   ['avg', 'avg_ns', 'ns'], ['p99', 'p99_ns', 'ns'], ['max', 'max_ns', 'ns']];
 const TOP_COLS_2 = [['exits', 'samples', 'count'], ['avg', 'avg_ns', 'ns'], ['p99', 'p99_ns', 'ns']];
@@ -180,6 +180,7 @@ function vcpuSection(sides) {
   }
   const extra = two ? [] : [['guest time', 'guest_ns', 'ns'], ['guest share', 'guest_pct', 'pct'],
     ['interrupts', 'irqs', 'count']];
+  if (two) cols.splice(1, 2); // A, B and change per column: keep the table within the page
   const byIndex = (x, y) => Number(x.replace('vcpu', '')) - Number(y.replace('vcpu', ''));
   return section('Per vCPU', rowTable(sides, 'vcpus', 'vcpu_rows', cols.concat(extra),
     { head: 'vCPU', sortKeys: byIndex }), 'Guest share: the vCPU\'s guest time over the trace\'s wall time.');
@@ -276,8 +277,10 @@ function laneSvg(d, lane, kinds, width) {
   d.markers.filter((m) => m.vcpu === lane.vcpu).forEach((m, i) => {
     const x = L + (m.time_ns - tl.t0_ns) / span * W;
     const name = m.label || `marker ${m.id}`;
+    const right = x > L + W * 0.8; // label on the line's left near the right edge
     s += `<line x1="${x}" x2="${x}" y1="${T}" y2="${T + H}" class="marker"/>` +
-      `<text x="${x + 3}" y="${T + 10 + (i % 4) * 11}" class="mlabel">${esc(name)}</text>`;
+      `<text x="${right ? x - 3 : x + 3}" y="${T + 10 + (i % 4) * 11}" class="mlabel" ` +
+      `text-anchor="${right ? 'end' : 'start'}">${esc(name)}</text>`;
   });
   return s + `<line x1="${L}" x2="${L + W}" y1="${T + H}" y2="${T + H}" class="tick"/></svg>`;
 }

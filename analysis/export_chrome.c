@@ -194,7 +194,9 @@ static void put_event(struct chrome_out *o, const hvt_event *ev)
 		put_instant(o, ev, "interrupt", name);
 		break;
 	case HVT_EV_TIMER:
-		snprintf(name, sizeof(name), "timer %s", an_event_kind_name(ev));
+		snprintf(name, sizeof(name), "timer %s", ev->kind == HVT_TIMER_ARM ? "arm" :
+			 ev->kind == HVT_TIMER_FIRE ? "fire" : ev->kind == HVT_TIMER_CANCEL ? "cancel" :
+			 "invalid");
 		put_instant(o, ev, "timer", name);
 		break;
 	case HVT_EV_EXEC_TIME:

@@ -11,6 +11,8 @@ int an_export_format_from_name(const char *name)
 {
 	if (strcmp(name, "perfetto") == 0 || strcmp(name, "chrome") == 0)
 		return AN_EXPORT_PERFETTO;
+	if (strcmp(name, "speedscope") == 0)
+		return AN_EXPORT_SPEEDSCOPE;
 	if (strcmp(name, "json") == 0)
 		return AN_EXPORT_JSON;
 	return strcmp(name, "csv") == 0 ? AN_EXPORT_CSV : -1;
@@ -89,5 +91,7 @@ int an_export(hvt_reader *r, enum an_export_format fmt, FILE *out, struct an_exp
 	memset(counts, 0, sizeof(*counts));
 	if (fmt == AN_EXPORT_PERFETTO)
 		return an_export_chrome(r, out, counts, errbuf, errlen);
+	if (fmt == AN_EXPORT_SPEEDSCOPE)
+		return an_export_speedscope(r, out, counts, errbuf, errlen);
 	return export_lines(r, fmt == AN_EXPORT_CSV, out, counts, errbuf, errlen);
 }

@@ -23,6 +23,7 @@ struct scan_shared {
 struct scan_worker {
 	struct scan_shared *sh;
 	struct an_agg agg;
+	void *part;             /* the hook's part, when there is a hook */
 	int err;                /* first failure of this worker */
 	uint64_t err_chunk;
 	char msg[256];
@@ -54,10 +55,14 @@ static void note_failure(struct scan_worker *w, uint64_t chunk, int err, const c
 static int scan_chunk(struct scan_worker *w, hvt_chunk_cursor *c, uint64_t i)
 {
 	const struct an_scan_opts *o = w->sh->o;
+	const struct an_scan_hook *h = o->hook;
 	const hvt_event *ev;
 	int rc = hvt_chunk_cursor_load(c, i);
-	while (rc == 0 && (rc = hvt_chunk_cursor_next(c, &ev)) == 1)
+	while (rc == 0 && (rc = hvt_chunk_cursor_next(c, &ev)) == 1) {
 		rc = an_agg_take(&w->agg, o, ev);
+		if (rc == 0 && h)
+			rc = h->take(w->part, ev);
+	}
 	if (rc < 0)
 		note_failure(w, i, rc, rc == HVT_E_NOMEM ? "out of memory" : hvt_chunk_cursor_error(c));
 	return rc < 0 ? rc : 0;
@@ -113,12 +118,40 @@ static int scan_finish(struct scan_worker *ws, unsigned n, struct an_agg *out, c
 			snprintf(errbuf, errlen, "%s", ws[t].msg);
 		}
 	}
-	for (unsigned t = 0; t < n && !err; t++)
-		if ((err = an_agg_merge(out, &ws[t].agg)) != 0)
+	const struct an_scan_hook *h = ws[0].sh->o->hook;
+	for (unsigned t = 0; t < n && !err; t++) {
+		err = an_agg_merge(out, &ws[t].agg);
+		if (!err && h)
+			err = h->merge(h->ctx, ws[t].part);
+		if (err)
 			snprintf(errbuf, errlen, "out of memory");
-	for (unsigned t = 0; t < n; t++)
+	}
+	for (unsigned t = 0; t < n; t++) {
 		an_agg_free(&ws[t].agg);
+		if (h)
+			h->part_free(ws[t].part);
+	}
 	return err;
+}
+
+/* One hook part per worker, made before any thread starts. */
+static int start_parts(const struct an_scan_hook *h, struct scan_worker *ws, unsigned n)
+{
+	for (unsigned t = 0; h && t < n; t++)
+		if ((ws[t].part = h->part_new(h->ctx)) == NULL)
+			return HVT_E_NOMEM;
+	return 0;
+}
+
+/* Frees the workers of a scan that could not start. */
+static void drop_workers(const struct an_scan_hook *h, struct scan_worker *ws, unsigned n)
+{
+	for (unsigned t = 0; t < n; t++) {
+		an_agg_free(&ws[t].agg);
+		if (h)
+			h->part_free(ws[t].part);
+	}
+	free(ws);
 }
 
 int an_scan(hvt_reader *r, const struct an_scan_opts *o, struct an_agg *out, char *errbuf,
@@ -137,6 +170,12 @@ int an_scan(hvt_reader *r, const struct an_scan_opts *o, struct an_agg *out, cha
 	for (unsigned t = 0; t < n; t++) {
 		ws[t].sh = &sh;
 		an_agg_init(&ws[t].agg);
+	}
+	if (start_parts(o->hook, ws, n) != 0) {
+		drop_workers(o->hook, ws, n);
+		an_agg_free(out);
+		snprintf(errbuf, errlen, "out of memory");
+		return HVT_E_NOMEM;
 	}
 	ws[0].reports_progress = 1;
 	/* The calling thread is worker 0; a thread that fails to start is

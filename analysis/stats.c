@@ -132,23 +132,36 @@ static int build_rows(struct an_stats *s)
 	return 0;
 }
 
-int an_stats_compute(hvt_reader *r, const struct an_scan_opts *o, enum an_sort sort,
-		     struct an_stats *out, char *errbuf, size_t errlen)
+int an_stats_from_agg(hvt_reader *r, const struct an_scan_opts *o, enum an_sort sort,
+		      struct an_agg *agg, struct an_stats *out, char *errbuf, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	out->by = o->by;
 	an_latency_init(&out->total_lat);
-	int err = an_scan(r, o, &out->agg, errbuf, errlen);
-	if (err)
-		return err;
+	out->agg = *agg;
+	an_agg_init(agg); /* moved: the caller's copy is empty now */
 	set_window(out, r, &o->filter);
 	set_guest(out);
-	err = build_rows(out);
+	int err = build_rows(out);
 	err = err ? err : sort_rows(out, sort);
 	if (err) {
 		snprintf(errbuf, errlen, "out of memory");
 		an_stats_free(out);
 	}
+	return err;
+}
+
+int an_stats_compute(hvt_reader *r, const struct an_scan_opts *o, enum an_sort sort,
+		     struct an_stats *out, char *errbuf, size_t errlen)
+{
+	struct an_agg agg;
+	memset(out, 0, sizeof(*out));
+	an_latency_init(&out->total_lat);
+	int err = an_scan(r, o, &agg, errbuf, errlen);
+	if (err)
+		return err;
+	err = an_stats_from_agg(r, o, sort, &agg, out, errbuf, errlen);
+	an_agg_free(&agg);
 	return err;
 }
 

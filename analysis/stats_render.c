@@ -148,7 +148,8 @@ void an_stats_print_hist(FILE *f, const struct an_stats *s)
 		print_one_hist(f, &s->rows[i]);
 }
 
-static void json_row(FILE *f, const struct an_stats *s, const struct an_stats_row *r, int total)
+void an_stats_print_json_row(FILE *f, const struct an_stats *s, const struct an_stats_row *r,
+			     int total)
 {
 	fputs("{\"key\": ", f);
 	an_json_str(f, r->label);
@@ -204,10 +205,10 @@ void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trac
 	fputs(",\n \"rows\": [", f);
 	for (uint32_t i = 0; i < s->nrows; i++) {
 		fputs(i ? ",\n  " : "\n  ", f);
-		json_row(f, s, &s->rows[i], 0);
+		an_stats_print_json_row(f, s, &s->rows[i], 0);
 	}
 	fputs("],\n \"total\": ", f);
-	json_row(f, s, &s->total, 1);
+	an_stats_print_json_row(f, s, &s->total, 1);
 	fputs("}\n", f);
 }
 

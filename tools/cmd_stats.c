@@ -2,9 +2,14 @@
  * work is in analysis/ (scan, stats, stats_render); this file is the
  * command line. */
 #include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "analysis/duration.h"
+#include "analysis/live.h"
 #include "analysis/progress.h"
 #include "analysis/stats_render.h"
 #include "cli.h"
@@ -40,8 +45,18 @@ static void usage(FILE *f)
 	      "  --csv             header row, one row per key, then a \"total\" row; columns\n"
 	      "                    key,samples,samples_pct,time_pct,time_ns,min_ns,max_ns,\n"
 	      "                    avg_ns,stddev_pct,p50_ns,p99_ns,rate_per_s\n"
-	      "  --threads N       decoding threads (default: one per CPU)\n\n"
-	      "Exit status: 0; 2 when the trace is corrupt (the message names the offset);\n"
+	      "  --threads N       decoding threads (default: one per CPU)\n"
+	      "  --live            follow a trace being recorded, like kvm_stat: every\n"
+	      "                    interval, per exit kind the total, its share, the rate\n"
+	      "                    over the trace time added since the last refresh, and\n"
+	      "                    the average handling time; redrawn in place on a\n"
+	      "                    terminal, one block per refresh otherwise. Waits for\n"
+	      "                    FILE to appear; reads through a half-written last\n"
+	      "                    chunk; ends by itself when the recording ends (footer\n"
+	      "                    written, or every vCPU ended and the file stopped\n"
+	      "                    growing), or on Ctrl-C. `hvtrace top FILE` is the same.\n"
+	      "  --interval SEC    refresh period for --live (default 1, decimals allowed)\n\n"
+	      "Exit status (also --live): 0; 2 when the trace is corrupt (the message names the offset);\n"
 	      "64 for a bad command line; 66 when FILE cannot be read. A truncated trace\n"
 	      "is analysed up to its last complete chunk and the loss is in the header.\n", f);
 }
@@ -53,6 +68,8 @@ struct stats_cli {
 	enum an_sort sort;
 	enum stats_output output;
 	int hist;
+	int live;
+	uint64_t interval_ns;   /* --live refresh period */
 	const char *path;
 };
 
@@ -60,6 +77,17 @@ static int bad(const char *what, const char *arg)
 {
 	cli_err("stats: bad %s '%s' (see hvtrace stats --help)", what, arg);
 	return HVT_EXIT_USAGE;
+}
+
+/* "1", "0.5": seconds, as kvm_stat's -d takes them. */
+static int parse_seconds(const char *arg, uint64_t *out_ns)
+{
+	char *end;
+	double sec = strtod(arg, &end);
+	if (end == arg || *end || !(sec >= 0) || sec > 3600)
+		return -1;
+	*out_ns = (uint64_t)(sec * 1e9);
+	return 0;
 }
 
 static int parse_opt(struct stats_cli *o, int c, const char *arg)
@@ -90,6 +118,13 @@ static int parse_opt(struct stats_cli *o, int c, const char *arg)
 			return bad("sort key", arg);
 		o->sort = (enum an_sort)i;
 		return -1;
+	case 'I':
+		if (parse_seconds(arg, &v) != 0 && an_parse_duration_ns(arg, &v) != 0)
+			return bad("--interval", arg);
+		if (v < 10000000u || v > 3600000000000ull)
+			return bad("--interval (10 ms .. 1 h)", arg);
+		o->interval_ns = v;
+		return -1;
 	case 'T':
 		if (cli_parse_u64(arg, &v) != 0 || v < 1 || v > 64)
 			return bad("--threads", arg);
@@ -97,6 +132,13 @@ static int parse_opt(struct stats_cli *o, int c, const char *arg)
 		return -1;
 	}
 	return -1;
+}
+
+static int live_options_ok(const struct stats_cli *o)
+{
+	const struct an_filter *f = &o->scan.filter;
+	return o->scan.by == AN_BY_KIND && o->output == OUT_TABLE && !o->hist && f->vcpu < 0 &&
+	       f->kind < 0 && f->from_ns == 0 && f->to_ns == UINT64_MAX && !f->exclude_halt;
 }
 
 static int parse(int argc, char **argv, struct stats_cli *o)
@@ -107,9 +149,10 @@ static int parse(int argc, char **argv, struct stats_cli *o)
 		{"to", required_argument, NULL, 't'},     {"exclude-halt", no_argument, NULL, 'x'},
 		{"sort", required_argument, NULL, 'k'},   {"hist", no_argument, NULL, 'H'},
 		{"json", no_argument, NULL, 'j'},         {"csv", no_argument, NULL, 'c'},
-		{"threads", required_argument, NULL, 'T'}, {"help", no_argument, NULL, 'h'}, {0}};
+		{"threads", required_argument, NULL, 'T'}, {"live", no_argument, NULL, 'L'},
+		{"interval", required_argument, NULL, 'I'}, {"help", no_argument, NULL, 'h'}, {0}};
 	int c, rc;
-	*o = (struct stats_cli){.scan = {.filter = AN_FILTER_ALL}};
+	*o = (struct stats_cli){.scan = {.filter = AN_FILTER_ALL}, .interval_ns = 1000000000u};
 	while ((c = getopt_long(argc, argv, "hk:", longopts, NULL)) != -1) {
 		if ((rc = cli_help_or_bad_option(c, usage)) >= 0)
 			return rc;
@@ -117,6 +160,8 @@ static int parse(int argc, char **argv, struct stats_cli *o)
 			o->scan.filter.exclude_halt = 1;
 		else if (c == 'H')
 			o->hist = 1;
+		else if (c == 'L')
+			o->live = 1;
 		else if (c == 'j' || c == 'c')
 			o->output = c == 'j' ? OUT_JSON : OUT_CSV;
 		else if ((rc = parse_opt(o, c, optarg)) >= 0)
@@ -131,6 +176,11 @@ static int parse(int argc, char **argv, struct stats_cli *o)
 		return HVT_EXIT_USAGE;
 	}
 	o->path = argv[optind];
+	if (o->live && !live_options_ok(o)) {
+		cli_err("stats: --live shows per-kind rates of the whole trace; it takes only "
+			"--interval");
+		return HVT_EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -151,6 +201,50 @@ static void render(const struct stats_cli *o, const struct an_stats *s, hvt_read
 	}
 }
 
+static volatile sig_atomic_t live_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+}
+
+/* Sleeps up to ns, returning early on Ctrl-C (no SA_RESTART). */
+static void live_sleep(uint64_t ns)
+{
+	struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+	if (!live_stop)
+		nanosleep(&ts, NULL);
+}
+
+/* --live: poll, draw, sleep, until the recording ends or Ctrl-C. */
+static int stats_live(const char *path, uint64_t interval_ns)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+	struct an_live l;
+	char msg[320];
+	int tty = isatty(STDOUT_FILENO), rc = 0;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	an_live_init(&l, path);
+	for (;;) {
+		if ((rc = an_live_poll(&l, msg, sizeof(msg))) != 0)
+			break;
+		an_live_print(stdout, &l, tty, live_stop);
+		fflush(stdout);
+		if (l.state == AN_LIVE_ENDED || live_stop)
+			break;
+		live_sleep(interval_ns);
+	}
+	an_live_free(&l);
+	if (rc) {
+		cli_err("%s: %s", path, msg);
+		return rc == HVT_E_NOMEM ? HVT_EXIT_SOFTWARE : 2;
+	}
+	return 0;
+}
+
 int hvt_cmd_stats(int argc, char **argv)
 {
 	struct stats_cli o;
@@ -161,6 +255,8 @@ int hvt_cmd_stats(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	if (o.live)
+		return stats_live(o.path, o.interval_ns);
 	if ((rc = cli_open_trace(o.path, &r)) != 0)
 		return rc;
 	an_progress_init(&prog, "stats");
@@ -177,4 +273,21 @@ int hvt_cmd_stats(int argc, char **argv)
 	an_stats_free(&s);
 	hvt_reader_close(r);
 	return 0;
+}
+
+
+/* `hvtrace top [OPTIONS] FILE` = `hvtrace stats --live [OPTIONS] FILE`. */
+int hvt_cmd_top(int argc, char **argv)
+{
+	char *args[64];
+	if (argc < 1 || argc > 62) {
+		cli_err("top: too many arguments");
+		return HVT_EXIT_USAGE;
+	}
+	args[0] = argv[0];
+	args[1] = (char *)"--live";
+	for (int i = 1; i < argc; i++)
+		args[i + 1] = argv[i];
+	args[argc + 1] = NULL;
+	return hvt_cmd_stats(argc + 1, args);
 }

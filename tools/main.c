@@ -11,7 +11,9 @@ static const struct hvt_cmd commands[] = {
 	{"check", "verify every checksum; exit 0 intact, 1 truncated, 2 corrupt", hvt_cmd_check},
 	{"dump", "print one line per event", hvt_cmd_dump},
 	{"stats", "exit statistics per kind, port, address or vCPU (perf kvm stat style)", hvt_cmd_stats},
-	{"export", "convert to Perfetto/Chrome trace JSON, JSON lines or CSV", hvt_cmd_export},
+	{"report", "one self-contained HTML page: timeline, histograms, tops; A vs B", hvt_cmd_report},
+	{"top", "follow a trace being recorded: per-kind exit rates every second", hvt_cmd_top},
+	{"export", "convert to Perfetto/Chrome trace JSON, speedscope, JSON lines or CSV", hvt_cmd_export},
 	{"diff", "first event where two traces differ; exit 0 same, 1 differ, 2 corrupt", hvt_cmd_diff},
 };
 

@@ -171,6 +171,141 @@ static void test_cli(void **state)
 	assert_int_equal(status, 64); /* --format is required */
 }
 
+/* A trace with exactly known rates and guest shares, from t = 5 ms: vCPU 0
+ * has 30 exits in its first 10 ms window, none in the second, 10 in the
+ * third; exec-time samples at +10 ms (5 ms guest: 50%) and +30 ms (20 ms:
+ * 75% since); a timer armed, fired and cancelled. */
+#define T0 5000000ull
+static void write_rates_trace(const char *path)
+{
+	struct atrace t;
+	/* Appended in time order: the writer keeps each stream's times monotonic. */
+	atrace_open(&t, path, 0);
+	for (uint64_t i = 0; i < 30; i++) {
+		atrace_exit(&t, 0, HVT_EXIT_PIO_OUT, 0x3f8, T0 + i * 100000, 1000 + i % 3);
+		for (unsigned op = 0; i == 0 && op < 3; op++)
+			atrace_event(&t, &(hvt_event){.type = HVT_EV_TIMER, .kind = (uint8_t)op,
+				.time_ns = T0 + 10000 + op, .addr = 1});
+	}
+	atrace_event(&t, &(hvt_event){.type = HVT_EV_EXEC_TIME, .time_ns = T0 + 10000000, .value = 5000000});
+	for (uint64_t i = 0; i < 10; i++)
+		atrace_exit(&t, 0, HVT_EXIT_MMIO_READ, 0xd0000000 + i * 8, T0 + 20000000 + i * 100000, 2000);
+	atrace_event(&t, &(hvt_event){.type = HVT_EV_EXEC_TIME, .time_ns = T0 + 30000000, .value = 20000000});
+	atrace_close(&t);
+}
+
+static double counter_value(const struct tj *e)
+{
+	const struct tj *args = tj_get(e, "args");
+	assert_non_null(args);
+	assert_int_equal(args->n, 1);
+	return args->items[0]->num;
+}
+
+/* What speedscope and old Perfetto versions tripped on: records out of time
+ * order, counters before the first event, slices made unique by their
+ * args, displayTimeUnit. And the counters' exact values. */
+static void test_viewer_rules(void **state)
+{
+	(void)state;
+	char path[512], err[128];
+	struct an_export_counts counts;
+	atrace_tmp(path, sizeof(path), "rates.hvt");
+	write_rates_trace(path);
+	char *text = export_to_string(path, AN_EXPORT_PERFETTO, &counts);
+	assert_null(strstr(text, "displayTimeUnit"));
+	struct tj *doc = tj_parse(text, strlen(text), err, sizeof(err));
+	assert_non_null(doc);
+	const struct tj *evs = tj_get(doc, "traceEvents");
+	double prev_ts = 0, rates[8] = {0}, guest[4] = {0};
+	unsigned nrates = 0, nguest = 0, timers = 0;
+	for (size_t k = 0; k < evs->n; k++) {
+		const struct tj *e = evs->items[k];
+		const char *ph = tj_str(e, "ph"), *name = tj_str(e, "name");
+		if (strcmp(ph, "M") == 0)
+			continue;
+		double ts = tj_num(e, "ts");
+		assert_true(ts >= prev_ts);                         /* time order */
+		assert_true(ts >= T0 / 1e3 && ts <= (T0 + 30000000) / 1e3); /* inside the range */
+		prev_ts = ts;
+		if (strcmp(ph, "X") == 0) {
+			const struct tj *args = tj_get(e, "args");
+			for (size_t a = 0; a < args->n; a++) /* nothing per-exit */
+				assert_true(strcmp(args->keys[a], "port") == 0 || strcmp(args->keys[a], "addr") == 0 ||
+					    strcmp(args->keys[a], "size") == 0);
+		}
+		if (strcmp(ph, "C") == 0 && strncmp(name, "exits/s", 7) == 0 && nrates < 8)
+			rates[nrates++] = counter_value(e);
+		if (strcmp(ph, "C") == 0 && strncmp(name, "guest %", 7) == 0 && nguest < 4)
+			guest[nguest++] = counter_value(e);
+		timers += strncmp(name, "timer ", 6) == 0;
+	}
+	/* 30 exits in 10 ms, a gap, 10 exits, then the window starting at the
+	 * last event (T0 + 30 ms) has none: 3000/s, 0, 1000/s, 0. */
+	assert_int_equal(nrates, 4);
+	assert_float_equal(rates[3], 0, 1e-9);
+	assert_float_equal(rates[0], 3000, 1e-9);
+	assert_float_equal(rates[1], 0, 1e-9);
+	assert_float_equal(rates[2], 1000, 1e-9);
+	assert_int_equal(nguest, 2);
+	assert_float_equal(guest[0], 50, 1e-9);
+	assert_float_equal(guest[1], 75, 1e-9);
+	assert_int_equal(timers, 3); /* arm, fire, cancel */
+	tj_free(doc);
+	free(text);
+	unlink(path);
+}
+
+/* speedscope's format: one evented profile per vCPU, opens and closes
+ * balanced and in order, a kind frame around each port/address frame, and
+ * the exits' handling time summed exactly. */
+static void test_speedscope(void **state)
+{
+	struct ctx *c = *state;
+	struct an_export_counts counts;
+	char err[128];
+	char *text = export_to_string(c->path, AN_EXPORT_SPEEDSCOPE, &counts);
+	struct tj *doc = tj_parse(text, strlen(text), err, sizeof(err));
+	if (!doc)
+		fail_msg("speedscope export is not JSON: %s", err);
+	assert_string_equal(tj_str(doc, "$schema"), "https://www.speedscope.app/file-format-schema.json");
+	const struct tj *profiles = tj_get(doc, "profiles");
+	const struct tj *frames = tj_get(tj_get(doc, "shared"), "frames");
+	assert_int_equal(profiles->n, 2);
+	for (size_t p = 0; p < profiles->n; p++) {
+		const struct tj *evs = tj_get(profiles->items[p], "events");
+		double prev = 0, open_at[2] = {0}, handled = 0;
+		int depth = 0, stack[2];
+		uint64_t opens = 0;
+		assert_string_equal(tj_str(profiles->items[p], "unit"), "nanoseconds");
+		for (size_t k = 0; k < evs->n; k++) {
+			const struct tj *e = evs->items[k];
+			int frame = (int)tj_num(e, "frame");
+			double at = tj_num(e, "at");
+			assert_true(at >= prev);
+			assert_true(frame >= 0 && (size_t)frame < frames->n);
+			prev = at;
+			if (strcmp(tj_str(e, "type"), "O") == 0) {
+				assert_true(depth < 2);
+				open_at[depth] = at;
+				stack[depth++] = frame;
+				opens += depth == 1;
+			} else {
+				assert_true(depth > 0 && stack[depth - 1] == frame);
+				if (--depth == 0)
+					handled += at - open_at[0];
+			}
+		}
+		assert_int_equal(depth, 0);
+		assert_int_equal(opens, EXITS);
+		/* handling 1500 + i % 10 ns: 300 * (1500 * 10 + 45) per vCPU */
+		assert_float_equal(handled, (EXITS / 10) * (1500.0 * 10 + 45), 1e-6);
+	}
+	assert_non_null(strstr(text, "{\"name\": \"0x3f8:out\"}"));
+	tj_free(doc);
+	free(text);
+}
+
 int main(int argc, char **argv)
 {
 	struct ctx c = {.hvtrace = argc > 1 ? argv[1] : "hvtrace"};
@@ -178,6 +313,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_prestate(test_perfetto, &c),
 		cmocka_unit_test_prestate(test_lines_and_csv, &c),
 		cmocka_unit_test_prestate(test_cli, &c),
+		cmocka_unit_test_prestate(test_viewer_rules, &c),
+		cmocka_unit_test_prestate(test_speedscope, &c),
 	};
 	atrace_tmp(c.path, sizeof(c.path), "export.hvt");
 	write_trace(&c);

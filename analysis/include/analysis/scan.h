@@ -24,12 +24,25 @@ struct an_filter {
 /* Called now and then from one worker with chunks done so far. */
 typedef void (*an_progress_fn)(void *ctx, uint64_t chunks_done, uint64_t chunks_total);
 
+/* Extra work riding on the scan (the report's timeline, its other keys):
+ * each worker gets its own part, fed every event it decodes; the parts are
+ * merged in worker order at the end. Every event reaches exactly one part,
+ * but in chunk order, not time order. */
+struct an_scan_hook {
+	void *ctx;
+	void *(*part_new)(void *ctx);                   /* NULL: out of memory */
+	int (*take)(void *part, const hvt_event *ev);   /* 0 or HVT_E_NOMEM */
+	int (*merge)(void *ctx, const void *part);      /* 0 or HVT_E_NOMEM */
+	void (*part_free)(void *part);                  /* accepts NULL */
+};
+
 struct an_scan_opts {
 	enum an_by by;
 	struct an_filter filter;
 	unsigned threads;       /* 0: one per online CPU */
 	an_progress_fn progress; /* NULL: none */
 	void *progress_ctx;
+	const struct an_scan_hook *hook; /* NULL: none */
 };
 
 struct an_agg {

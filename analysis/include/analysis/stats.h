@@ -49,6 +49,10 @@ struct an_stats {
 /* Scans r and builds the table. 0, or an error with a message in errbuf. */
 int an_stats_compute(hvt_reader *r, const struct an_scan_opts *o, enum an_sort sort,
 		     struct an_stats *out, char *errbuf, size_t errlen);
+/* Builds the table from an aggregate already scanned with o (moved into
+ * out; *agg is left empty). 0, or HVT_E_NOMEM with out freed. */
+int an_stats_from_agg(hvt_reader *r, const struct an_scan_opts *o, enum an_sort sort,
+		      struct an_agg *agg, struct an_stats *out, char *errbuf, size_t errlen);
 void an_stats_free(struct an_stats *s);
 /* The row labelled label, or NULL. */
 const struct an_stats_row *an_stats_find(const struct an_stats *s, const char *label);

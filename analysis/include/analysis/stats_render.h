@@ -18,6 +18,9 @@ void an_stats_print_table(FILE *f, const struct an_stats *s);
 void an_stats_print_hist(FILE *f, const struct an_stats *s);
 /* One JSON document: header fields, "rows": [...], "total": {...}. */
 void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trace_label *t);
+/* One row object of that document (total: the "total" row, no "kind"). */
+void an_stats_print_json_row(FILE *f, const struct an_stats *s, const struct an_stats_row *r,
+			     int total);
 /* Header row, one row per key, then a row keyed "total". */
 void an_stats_print_csv(FILE *f, const struct an_stats *s);
 

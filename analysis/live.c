@@ -1,8 +1,10 @@
 /* Following a growing trace: see live.h. */
 #include "live.h"
 
+#include <glob.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void an_live_init(struct an_live *l, const char *path)
 {
@@ -61,6 +63,33 @@ static int fold_new_chunks(struct an_live *l, hvt_reader *r, char *errbuf, size_
 	return rc < 0 ? rc : 0;
 }
 
+/* The newest path.*.partial, or path itself: what a recording to path is
+ * writing now. Glob metacharacters in path are escaped. */
+static void resolve_reading(struct an_live *l)
+{
+	char pattern[sizeof(l->reading) * 2 + 16];
+	size_t n = 0;
+	glob_t g;
+	for (const char *c = l->path; *c && n + 2 < sizeof(pattern) - 16; c++) {
+		if (strchr("*?[\\", *c))
+			pattern[n++] = '\\';
+		pattern[n++] = *c;
+	}
+	snprintf(pattern + n, sizeof(pattern) - n, ".*.partial");
+	snprintf(l->reading, sizeof(l->reading), "%s", l->path);
+	if (glob(pattern, 0, NULL, &g) != 0)
+		return;
+	time_t newest = 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		struct stat st;
+		if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime >= newest) {
+			newest = st.st_mtime;
+			snprintf(l->reading, sizeof(l->reading), "%s", g.gl_pathv[i]);
+		}
+	}
+	globfree(&g);
+}
+
 /* A recording ends with the footer; one whose recorder died never writes
  * it, so every vCPU having ended and the file no longer growing ends it too. */
 static enum an_live_state state_of(const struct an_live *l, const struct hvt_trace_info *in)
@@ -84,7 +113,14 @@ int an_live_poll(struct an_live *l, char *errbuf, size_t errlen)
 	memcpy(l->prev_total, l->total, sizeof(l->total));
 	l->prev_last_ns = l->last_ns;
 	l->prev_file_bytes = l->file_bytes;
-	if (hvt_reader_open(&r, l->path, NULL) != 0) {
+	resolve_reading(l);
+	int open_err = hvt_reader_open(&r, l->reading, NULL);
+	if (open_err != 0 && strcmp(l->reading, l->path) != 0) {
+		/* The partial file was renamed to path between the look and the open. */
+		snprintf(l->reading, sizeof(l->reading), "%s", l->path);
+		open_err = hvt_reader_open(&r, l->reading, NULL);
+	}
+	if (open_err != 0) {
 		/* Not there yet, or its header not yet written: keep waiting. */
 		snprintf(l->why_waiting, sizeof(l->why_waiting), "%s", hvt_reader_open_error());
 		if (l->state == AN_LIVE_WAITING)

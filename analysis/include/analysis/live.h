@@ -3,7 +3,11 @@
  * any state a recording leaves it in: growing, its last chunk half-written
  * (a torn tail), no footer yet. Chunks are appended in file order, so the
  * chunks at offsets past the last one folded are exactly the new ones: each
- * is decoded once, and memory stays bounded (one accumulator per kind). */
+ * is decoded once, and memory stays bounded (one accumulator per kind).
+ * `hvtrace record -o FILE` writes FILE.PID.partial and renames it to FILE
+ * when the trace is complete: while such a partial file exists, it is the
+ * one followed (the newest, if several), and its rename keeps the offsets
+ * already folded valid. */
 #ifndef HVT_ANALYSIS_LIVE_H
 #define HVT_ANALYSIS_LIVE_H
 
@@ -19,7 +23,10 @@ enum an_live_state {
 };
 
 struct an_live {
-	const char *path;              /* borrowed */
+	const char *path;              /* borrowed: the trace as the user named it */
+	char reading[4096];            /* the file read at the last poll: path, or the
+	                                * path.PID.partial `record` writes until it
+	                                * renames it to path (tools/trace_output.h) */
 	enum an_live_state state;
 	char why_waiting[256];         /* the reader's reason while WAITING */
 	struct an_agg agg;             /* cumulative, by kind */

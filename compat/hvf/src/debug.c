@@ -75,3 +75,24 @@ bool sb_debug_stepping(struct sb_vcpu *v)
     return v->trap_debug_exceptions && (v->mdscr & MDSCR_SS) &&
            (sb_pstate(v->uc) & PSTATE_SS);
 }
+
+/* How many instructions uc_emu_start may run. Unicorn 2.0.1 single-steps
+ * with an instruction-counting hook that it installs for a count > 0 and,
+ * when a later call passes 0, removes with a full translation flush (its
+ * whole 1 GiB code buffer: about a second here, more under ASan), which
+ * replay would pay after every step. So an engine that has stepped once
+ * keeps counting for good: later runs pass a count that never ends. The
+ * blocks translated before the first step carry no counter and would run
+ * whole under a step, so they are dropped then, region by region (cheap: no
+ * buffer clear). The price: a counting engine runs guest code more slowly
+ * (README.md, "Speed"); engines that never step (recording) do not pay it. */
+size_t sb_debug_run_count(struct sb_vcpu *v, bool step)
+{
+    if (step && !v->counting) {
+        for (unsigned i = 0; v->translated && i < v->n_mapped; i++)
+            uc_ctl_remove_cache(v->uc, v->mapped[i].ipa,
+                                v->mapped[i].ipa + v->mapped[i].size_bytes);
+        v->counting = true;
+    }
+    return step ? 1 : v->counting ? SIZE_MAX : 0;
+}

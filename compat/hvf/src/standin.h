@@ -70,6 +70,8 @@ struct sb_vcpu {
     uc_hook bp_hooks[SB_N_BREAKPOINTS];
     bool bp_dirty;                   /* debug registers changed since hooks were built */
     bool translated;                 /* the engine has run: it may hold translated blocks */
+    bool counting;                   /* Unicorn's instruction counter is installed for good
+                                      * (the first single step did it: debug.c) */
     uint64_t bp_addr[SB_N_BREAKPOINTS]; /* address of each hook in bp_hooks */
 
     struct sb_stop stop;             /* filled by hooks during one uc_emu_start */
@@ -158,6 +160,8 @@ uint64_t sb_ticks_to_ns(uint64_t ticks);
 /* debug.c: hardware breakpoints and single step. */
 void sb_debug_rebuild(struct sb_vcpu *vcpu);
 bool sb_debug_stepping(struct sb_vcpu *vcpu);
+/* The count argument of uc_emu_start for this run (1 when stepping). */
+size_t sb_debug_run_count(struct sb_vcpu *vcpu, bool step);
 
 /* run.c: the engine hooks that record stops. */
 void sb_run_install_hooks(struct sb_vcpu *vcpu);

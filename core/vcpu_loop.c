@@ -99,9 +99,9 @@ static int handle_halt(hvt_vcpu_ctx *vc)
 }
 
 /* WFI/WFE on arm64 (the backend has a vtimer), HLT on x86. */
-static int handle_halt_any(hvt_vcpu_ctx *vc)
+static int handle_halt_any(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 {
-	return vc->vm->ops->vcpu_timer_sync ? hvt_handle_wfi(vc) : handle_halt(vc);
+	return vc->vm->ops->vcpu_timer_sync ? hvt_handle_wfi(vc, ex) : handle_halt(vc);
 }
 
 /* One dispatch: every exit kind a backend reports is handled or ends the run. */
@@ -115,7 +115,7 @@ static int handle_exit(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 	case HVT_EXIT_MMIO_WRITE:
 		return handle_mmio(vc, ex);
 	case HVT_EXIT_HALT:
-		return handle_halt_any(vc);
+		return handle_halt_any(vc, ex);
 	case HVT_EXIT_HYPERCALL:
 		return hvt_handle_hypercall(vc, ex);
 	case HVT_EXIT_SYSREG:
@@ -173,7 +173,7 @@ static int prepare_entry(hvt_vcpu_ctx *vc, const hvt_exit *last)
 		}
 	}
 	if (vc->vm->ops->vcpu_timer_sync && last)
-		HVT_FORWARD(hvt_vtimer_sync(vc));
+		HVT_FORWARD(hvt_vtimer_sync(vc, last));
 commit:
 	hvt_maybe_sample(vc, hvt_monotonic_ns(), 0);
 	return hvt_events_commit(vc, hvt_monotonic_ns());

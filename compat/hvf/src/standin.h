@@ -57,6 +57,13 @@ struct sb_vtimer {
 };
 
 struct sb_vm;
+struct sb_vcpu;
+
+/* What a breakpoint hook's callback needs: its vCPU and slot. */
+struct sb_bp_slot {
+    struct sb_vcpu *vcpu;
+    unsigned n;
+};
 
 struct sb_vcpu {
     struct sb_vm *vm;
@@ -67,7 +74,8 @@ struct sb_vcpu {
     uint64_t map_gen;                /* vm->map_gen this engine's mappings reflect */
     struct sb_region mapped[SB_MAX_REGIONS];
     unsigned n_mapped;
-    uc_hook bp_hooks[SB_N_BREAKPOINTS];
+    uc_hook bp_hooks[SB_N_BREAKPOINTS];  /* kept while disarmed: debug.c */
+    struct sb_bp_slot bp_slots[SB_N_BREAKPOINTS];
     bool bp_dirty;                   /* debug registers changed since hooks were built */
     bool translated;                 /* the engine has run: it may hold translated blocks */
     bool counting;                   /* Unicorn's instruction counter is installed for good

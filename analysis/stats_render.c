@@ -79,25 +79,39 @@ static const char *fmt_stddev(char *buf, size_t len, double pct)
 	return buf;
 }
 
-static void print_row(FILE *f, const struct an_stats_row *r)
+static void print_row(FILE *f, int key_width, const struct an_stats_row *r)
 {
 	char mn[24], mx[24], avg[24], p50[24], p99[24], sd[32];
-	fprintf(f, "%18s %10" PRIu64 " %8.2f%% %8.2f%% %11s %11s %11s %14s %11s %11s %11.1f\n",
-		r->label, r->samples, r->samples_pct, r->time_pct, fmt_us(mn, 24, (double)r->min_ns),
+	fprintf(f, "%*s %10" PRIu64 " %8.2f%% %8.2f%% %11s %11s %11s %14s %11s %11s %11.1f\n",
+		key_width, r->label, r->samples, r->samples_pct, r->time_pct, fmt_us(mn, 24, (double)r->min_ns),
 		fmt_us(mx, 24, (double)r->max_ns), fmt_us(avg, 24, r->avg_ns),
 		fmt_stddev(sd, sizeof(sd), r->stddev_pct), fmt_us(p50, 24, (double)r->p50_ns),
 		fmt_us(p99, 24, (double)r->p99_ns), r->rate_per_s);
 }
 
+/* The key column: 18 wide as perf kvm stat's, wider for long labels
+ * (arm64 system registers, hypercalls with their PSCI names). */
+static int key_width(const struct an_stats *s)
+{
+	size_t w = 18;
+	for (uint32_t i = 0; i < s->nrows; i++)
+		if (strlen(s->rows[i].label) > w)
+			w = strlen(s->rows[i].label);
+	return (int)w;
+}
+
 void an_stats_print_table(FILE *f, const struct an_stats *s)
 {
-	static const char *const heads[] = {"VM-EXIT", "PORT", "MMIO", "VCPU"};
-	fprintf(f, "\n%18s %10s %9s %9s %11s %11s %11s %14s %11s %11s %11s\n", heads[s->by],
+	static const char *const heads[] = {"VM-EXIT", "PORT", "MMIO", "VCPU", "SYSREG",
+					    "HYPERCALL"};
+	int w = key_width(s);
+	fprintf(f, "\n%*s %10s %9s %9s %11s %11s %11s %14s %11s %11s %11s\n", w,
+		(unsigned)s->by < sizeof(heads) / sizeof(heads[0]) ? heads[s->by] : "KEY",
 		"Samples", "Samples%", "Time%", "Min Time", "Max Time", "Avg time", "(+- stddev)",
 		"p50", "p99", "Rate/s");
 	for (uint32_t i = 0; i < s->nrows; i++)
-		print_row(f, &s->rows[i]);
-	print_row(f, &s->total);
+		print_row(f, w, &s->rows[i]);
+	print_row(f, w, &s->total);
 }
 
 static void log2_label(char *buf, size_t len, unsigned b)

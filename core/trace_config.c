@@ -69,15 +69,53 @@ static int meta_u64(hvt_reader *r, const char *key, uint64_t *out, char *msg, si
 	return 0;
 }
 
-static int meta_is(hvt_reader *r, const char *key, const char *want, char *msg, size_t msg_len)
+/* A text metadata value, or "(none)". */
+static const char *meta_text(hvt_reader *r, const char *key)
 {
 	const char *v;
-	if (hvt_reader_meta_get(r, key, &v, NULL) != 0 || strcmp(v, want) != 0) {
-		snprintf(msg, msg_len, "the trace was recorded with %s '%s'; replay supports '%s'", key,
-			 hvt_reader_meta_get(r, key, &v, NULL) == 0 ? v : "(none)", want);
+	return hvt_reader_meta_get(r, key, &v, NULL) == 0 ? v : "(none)";
+}
+
+/* Which backend replays the trace: the one that recorded it, which must be
+ * one that runs the recorded architecture (KVM x86-64, HVF arm64). */
+static int read_machine_kind(hvt_reader *r, struct hvt_trace_config *cfg, char *msg,
+			     size_t msg_len)
+{
+	const char *backend = meta_text(r, HVT_META_BACKEND), *arch = meta_text(r, HVT_META_ARCH);
+
+	cfg->backend = strcmp(backend, HVT_BACKEND_KVM) == 0 ? HVT_BACKEND_USE_KVM :
+		       strcmp(backend, HVT_BACKEND_HVF) == 0 ? HVT_BACKEND_USE_HVF : HVT_BACKEND_AUTO;
+	cfg->arch = strcmp(arch, HVT_META_ARCH_X86_64) == 0 ? HVT_ARCH_X86_64 :
+		    strcmp(arch, HVT_META_ARCH_ARM64) == 0 ? HVT_ARCH_ARM64 : HVT_ARCH_UNKNOWN;
+	if (cfg->backend == HVT_BACKEND_AUTO || cfg->arch == HVT_ARCH_UNKNOWN) {
+		snprintf(msg, msg_len, "the trace was recorded with backend '%s' and arch '%s'; "
+			 "replay supports '%s' with '%s' and '%s' with '%s'", backend, arch,
+			 HVT_BACKEND_KVM, HVT_META_ARCH_X86_64, HVT_BACKEND_HVF, HVT_META_ARCH_ARM64);
 		return HVT_E_UNSUPPORTED;
 	}
+	if ((cfg->backend == HVT_BACKEND_USE_HVF) != (cfg->arch == HVT_ARCH_ARM64)) {
+		snprintf(msg, msg_len, "the trace's metadata disagree: backend '%s' cannot have "
+			 "run an '%s' guest", backend, arch);
+		return HVT_E_INVAL;
+	}
 	return 0;
+}
+
+/* x86-64 guests saw the recorded CPUID table; arm64 has none to check. */
+static int read_cpuid(hvt_reader *r, struct hvt_trace_config *cfg, char *msg, size_t msg_len)
+{
+	const char *cpuid;
+	size_t len;
+
+	if (hvt_reader_meta_get(r, HVT_META_CPUID, &cpuid, &len) == 0) {
+		cfg->cpuid = (const uint8_t *)cpuid;
+		cfg->cpuid_len_bytes = len;
+		return 0;
+	}
+	if (cfg->arch == HVT_ARCH_ARM64)
+		return 0;
+	snprintf(msg, msg_len, "the trace has no CPUID table");
+	return HVT_E_NOT_FOUND;
 }
 
 static void read_end(hvt_reader *r, struct hvt_trace_config *cfg)
@@ -95,8 +133,7 @@ static void read_end(hvt_reader *r, struct hvt_trace_config *cfg)
 int hvt_trace_config_read(hvt_reader *r, struct hvt_trace_config *cfg, char *msg, size_t msg_len)
 {
 	uint64_t vcpus, mem, entry;
-	const char *fmt, *cpuid;
-	size_t cpuid_len;
+	const char *fmt;
 	memset(cfg, 0, sizeof(*cfg));
 	const char *interposed;
 	if (hvt_reader_meta_get(r, HVT_META_INTERPOSED, &interposed, NULL) == 0 && strcmp(interposed, "1") == 0) {
@@ -105,8 +142,7 @@ int hvt_trace_config_read(hvt_reader *r, struct hvt_trace_config *cfg, char *msg
 			 "replayed; stats, export and diff work on it");
 		return HVT_E_UNSUPPORTED;
 	}
-	int err = meta_is(r, HVT_META_BACKEND, HVT_BACKEND_KVM, msg, msg_len);
-	err = err ? err : meta_is(r, HVT_META_ARCH, HVT_META_ARCH_X86_64, msg, msg_len);
+	int err = read_machine_kind(r, cfg, msg, msg_len);
 	err = err ? err : meta_u64(r, HVT_META_VCPUS, &vcpus, msg, msg_len);
 	err = err ? err : meta_u64(r, HVT_META_MEM_BYTES, &mem, msg, msg_len);
 	err = err ? err : meta_u64(r, HVT_META_ENTRY_PA, &entry, msg, msg_len);
@@ -121,10 +157,8 @@ int hvt_trace_config_read(hvt_reader *r, struct hvt_trace_config *cfg, char *msg
 		snprintf(msg, msg_len, "the trace does not say whether its image is ELF or flat");
 		return HVT_E_NOT_FOUND;
 	}
-	if (hvt_reader_meta_get(r, HVT_META_CPUID, &cpuid, &cpuid_len) != 0) {
-		snprintf(msg, msg_len, "the trace has no CPUID table");
-		return HVT_E_NOT_FOUND;
-	}
+	if ((err = read_cpuid(r, cfg, msg, msg_len)) != 0)
+		return err;
 	if ((err = hvt_reader_blob(r, HVT_BLOB_GUEST_IMAGE, &cfg->image, &cfg->image_len_bytes)) != 0) {
 		snprintf(msg, msg_len, "the guest image cannot be read from the trace: %s", hvt_reader_error(r));
 		return err;
@@ -133,8 +167,6 @@ int hvt_trace_config_read(hvt_reader *r, struct hvt_trace_config *cfg, char *msg
 	cfg->mem_bytes = mem;
 	cfg->entry_pa = entry;
 	cfg->image_format = strcmp(fmt, HVT_IMAGE_FORMAT_ELF) == 0 ? HVT_IMAGE_ELF : HVT_IMAGE_FLAT;
-	cfg->cpuid = (const uint8_t *)cpuid;
-	cfg->cpuid_len_bytes = cpuid_len;
 	read_end(r, cfg);
 	return 0;
 }

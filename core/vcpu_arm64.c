@@ -11,12 +11,9 @@
  *     CLEARED;
  *   at the first exit where the timer is masked and no longer firing, the
  *     backend unmasks it -> TIMER ARM (id 1, value CNTV_CVAL);
- *   the timer is level-triggered, as QEMU's hvf_sync_vtimer treats it: at an
- *     exit where it is still masked and still firing (the guest acknowledged
- *     without re-arming, or re-armed a deadline that has passed by then),
- *     the line goes high again -> INTERRUPT (vector 27, AT_EXIT: a
- *     synchronous point). Without this a late re-arm left the timer masked
- *     for good and a guest waiting in WFI hung (seen under load).
+ *   at an exit where it is still masked and fires again (the next deadline
+ *     passed before the unmask), the line goes high there -> TIMER FIRE,
+ *     INTERRUPT (vector 27, AT_EXIT).
  */
 #include <errno.h>
 #include <poll.h>
@@ -37,8 +34,33 @@ static int set_line(hvt_vcpu_ctx *vc, int high)
 	return 0;
 }
 
-/* Let the backend unmask a vtimer the guest has dealt with; record it. */
-static int sync_timer(hvt_vcpu_ctx *vc, hvt_vtimer_state *st)
+/* The vtimer is still masked from its last firing and fires again: the
+ * guest's next deadline passed before the VMM could unmask it (a slow
+ * handler). The framework will not exit for a masked timer, so the VMM
+ * raises the line itself, as QEMU's hvf_sync_vtimer does, and the interrupt
+ * lands at this exit. Without it a WFI would wait forever. */
+static int refire_masked(hvt_vcpu_ctx *vc, const hvt_vtimer_state *st, const hvt_exit *at)
+{
+	hvt_event *ev;
+
+	if (!at || !st->masked || !st->firing || vc->irq_line)
+		return 0;
+	HVT_FORWARD(set_line(vc, 1));
+	if ((ev = hvt_aux_push(vc, HVT_EV_TIMER, HVT_TIMER_FIRE))) {
+		ev->addr = HVT_VTIMER_ID;
+		ev->value = st->cval;
+	}
+	if ((ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, HVT_IRQ_AT_EXIT))) {
+		hvt_irq_event_fill(ev, at, 0);
+		ev->addr = HVT_IRQ_ID_VTIMER;
+	}
+	return 0;
+}
+
+/* Let the backend unmask a vtimer the guest has dealt with; record it. At
+ * a guest-caused exit `at`, raise the line for a masked timer that fires
+ * again (NULL at the VTIMER_ACTIVATED exit, which raises it itself). */
+static int sync_timer(hvt_vcpu_ctx *vc, hvt_vtimer_state *st, const hvt_exit *at)
 {
 	hvt_event *ev;
 
@@ -47,7 +69,7 @@ static int sync_timer(hvt_vcpu_ctx *vc, hvt_vtimer_state *st)
 		ev->addr = HVT_VTIMER_ID;
 		ev->value = st->cval;
 	}
-	return 0;
+	return refire_masked(vc, st, at);
 }
 
 int hvt_handle_vtimer(hvt_vcpu_ctx *vc, const hvt_exit *ex)
@@ -57,7 +79,7 @@ int hvt_handle_vtimer(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 
 	if (!vc->vm->ops->vcpu_timer_sync)
 		return HVT_E_UNSUPPORTED;
-	HVT_FORWARD(sync_timer(vc, &st));
+	HVT_FORWARD(sync_timer(vc, &st, NULL));
 	if ((ev = hvt_aux_push(vc, HVT_EV_TIMER, HVT_TIMER_FIRE))) {
 		ev->addr = HVT_VTIMER_ID;
 		ev->value = st.cval;
@@ -86,28 +108,11 @@ int hvt_irq_ack(hvt_vcpu_ctx *vc, uint64_t pc)
 	return 1;
 }
 
-/* After sync_timer: a vtimer still masked is still firing; keep its level
- * on the line. */
-static int raise_if_firing(hvt_vcpu_ctx *vc, const hvt_vtimer_state *st, const hvt_exit *ex)
-{
-	hvt_event *ev;
-
-	if (!st->masked || vc->irq_line)
-		return 0;
-	HVT_FORWARD(set_line(vc, 1));
-	if ((ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, HVT_IRQ_AT_EXIT))) {
-		hvt_irq_event_fill(ev, ex, 0);
-		ev->addr = HVT_IRQ_ID_VTIMER;
-	}
-	return 0;
-}
-
-int hvt_vtimer_sync(hvt_vcpu_ctx *vc, const hvt_exit *ex)
+int hvt_vtimer_sync(hvt_vcpu_ctx *vc, const hvt_exit *last)
 {
 	hvt_vtimer_state st = { 0 };
 
-	HVT_FORWARD(sync_timer(vc, &st));
-	return raise_if_firing(vc, &st, ex);
+	return sync_timer(vc, &st, last);
 }
 
 /* MSR/MRS the VMM does not emulate: reads as zero, writes ignored, both
@@ -139,17 +144,15 @@ static int sleep_on_pipe(hvt_vcpu_ctx *vc, int wait_ms)
 
 /* WFI/WFE: the guest waits for an interrupt, and the only source is its
  * vtimer. Return at once if the line is high (a pending IRQ ends WFI even
- * when masked); else sleep until the vtimer's deadline, or until the VM
- * stops when no timer will fire. The next run then takes the timer exit. */
+ * when masked, and a masked timer that fires again raises it here); else
+ * sleep until the vtimer's deadline, or until the VM stops when no timer
+ * will fire. The next run then takes the timer exit. */
 int hvt_handle_wfi(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 {
 	hvt_vtimer_state st = { 0 };
 
 	while (!vc->irq_line && atomic_load(&vc->vm->stop_reason) == HVT_NO_STOP) {
-		HVT_FORWARD(sync_timer(vc, &st));
-		HVT_FORWARD(raise_if_firing(vc, &st, ex));
-		if (vc->irq_line)
-			return 0;
+		HVT_FORWARD(sync_timer(vc, &st, ex));
 		if (st.armed && !st.masked && st.wait_ns == 0)
 			return 0;
 		if (st.armed && !st.masked) {

@@ -185,7 +185,11 @@ static int run_loop(hvt_vcpu_ctx *vc)
 	int have_exit = 0;
 
 	HVT_FORWARD(hvt_machine_set_entry_regs(vc->vm->m, vc->index));
-	vc->last_sample_ns = hvt_monotonic_ns(); /* first EXEC_TIME sample one period in */
+	/* A zero EXEC_TIME sample at the start, the stream's first event: guest
+	 * time is cumulative from here, so an analysis that measures wall time
+	 * from a stream's first event covers the run before the first exit too
+	 * (without it, a long first run read as guest time > wall time). */
+	hvt_maybe_sample(vc, hvt_monotonic_ns(), 1);
 	for (;;) {
 		/* in_run before checking the timer: its thread kicks only if set. */
 		atomic_store(&vc->in_run, 1);

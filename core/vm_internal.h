@@ -88,7 +88,7 @@ void hvt_end_with(hvt_vcpu_ctx *vc, int reason, const char *what, const hvt_exit
 int hvt_handle_vtimer(hvt_vcpu_ctx *vc, const hvt_exit *ex);
 int hvt_handle_sysreg(hvt_vcpu_ctx *vc, const hvt_exit *ex);
 int hvt_handle_wfi(hvt_vcpu_ctx *vc, const hvt_exit *ex);
-int hvt_vtimer_sync(hvt_vcpu_ctx *vc, const hvt_exit *ex);
+int hvt_vtimer_sync(hvt_vcpu_ctx *vc, const hvt_exit *last);
 /* Lower the IRQ line (an IRQ_ACK read): 1 if it was high, recorded. */
 int hvt_irq_ack(hvt_vcpu_ctx *vc, uint64_t pc);
 

@@ -9,7 +9,7 @@
 #define HVT_MAX_FIELD_DIFFS 8
 
 struct hvt_field_diff {
-	const char *field;   /* "kind", "port", "value", "pc", "regs", ...; for "data"
+	const char *field;   /* "kind", "port", "value", "syndrome", "pc", "regs", ...; for "data"
 	                      * (string-I/O bytes written) expected/actual are lengths */
 	uint64_t expected;
 	uint64_t actual;
@@ -21,13 +21,17 @@ struct hvt_divergence {
 };
 
 /* Compares the live exit `actual` with the recorded exit `expected`: kind,
- * port or address, size, count, the value and data written (reads have no
- * value of their own: replay supplies the recorded one), pc and the register
- * checksum. Returns the number of differing fields (0: they match). */
+ * port, address, hypercall function or system register, size, count, the
+ * value and data written (reads, MRS and hypercalls have no value of their
+ * own: replay supplies the recorded one), the arm64 syndrome, pc and the
+ * register checksum. Returns the number of differing fields (0: they match). */
 unsigned hvt_compare_exit(const hvt_event *expected, const hvt_event *actual,
 			  struct hvt_divergence *out);
 
 /* True for exit kinds where the guest reads (the VMM supplies the value). */
 int hvt_exit_is_read(unsigned kind);
+/* True when the exit's recorded value came from the VMM: port and MMIO
+ * reads, MRS (sysreg read: ESR ISS bit 0), hypercalls (X0 handed back). */
+int hvt_exit_value_from_vmm(const hvt_event *ev);
 
 #endif

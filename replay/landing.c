@@ -4,13 +4,19 @@
  * synchronous exit (HLT wake-up, or a timer that fired while an exit was
  * handled): offer it at the same point; it must be taken at once.
  *
- * ASYNC: the recording kicked a running vCPU (or took a late window exit)
- * and injected wherever the guest was; the trace keeps the PC and all 18
- * registers. Replay runs to the first point where they all match: a
- * hardware breakpoint at the PC, a register comparison on each hit, and a
- * step over hits that do not match (breakpoint off, one single step,
- * breakpoint on: RFLAGS.RF is not honoured on this KVM). The single-step
- * method compares after every instruction: slow, but needs no breakpoint.
+ * ASYNC: the recording kicked a running vCPU (or took a late window exit,
+ * or, on arm64, a VTIMER_ACTIVATED exit) and injected wherever the guest
+ * was; the trace keeps the PC and the whole register file (x86-64: 18,
+ * arm64: 34, the trace's architecture says which). Replay runs to the first
+ * point where they all match: a hardware breakpoint at the PC (DR0 on KVM,
+ * DBGBVR0/DBGBCR0 on HVF), a register comparison on each hit, and a step
+ * over hits that do not match (breakpoint off, one single step, breakpoint
+ * on: RFLAGS.RF is not honoured on this KVM, and an arm64 breakpoint hits
+ * again on resume). The single-step method compares after every
+ * instruction: slow, but needs no breakpoint.
+ *
+ * CLEARED (arm64): the guest acknowledged a level-triggered interrupt; the
+ * line goes low at the same point of the stream as it did when recording.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,6 +48,7 @@ int hvt_inject_now(struct hvt_rvcpu *v, const hvt_event *rec)
 		return rc;
 	}
 	if (rc != HVT_IRQ_INJECTED) {
+		/* x86 only: an arm64 line is raised whatever PSTATE.I says. */
 		snprintf(why, sizeof(why), "the guest cannot take interrupt %" PRIu64
 			 " here (interrupts off or shadowed); the recording injected it", rec->addr);
 		return hvt_diverge(v, rec, why, NULL, NULL);
@@ -53,9 +60,23 @@ int hvt_inject_now(struct hvt_rvcpu *v, const hvt_event *rec)
 	return HVT_RP_CONTINUE;
 }
 
-static int regs_equal(const uint64_t live[HVT_X86_NREGS], const uint64_t want[HVT_X86_NREGS])
+int hvt_lower_line(struct hvt_rvcpu *v, const hvt_event *rec)
 {
-	return memcmp(live, want, HVT_X86_NREGS * sizeof(uint64_t)) == 0;
+	if (!ops_of(v)->vcpu_set_irq_line)
+		return hvt_diverge(v, rec, "the trace lowers an interrupt line, which the "
+				   "replaying backend does not have", NULL, NULL);
+	if (ops_of(v)->vcpu_set_irq_line(v->bv, 0) < 0) {
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: lowering the IRQ line failed",
+			    v->index);
+		return HVT_E_BACKEND;
+	}
+	return HVT_RP_CONTINUE;
+}
+
+/* The architecture's whole register file, PC included. */
+static int regs_equal(const struct hvt_rvcpu *v, const uint64_t *live, const uint64_t *want)
+{
+	return memcmp(live, want, v->rp->m->arch->nregs * sizeof(uint64_t)) == 0;
 }
 
 static int set_debug(struct hvt_rvcpu *v, int bp, uint64_t pc, int step)
@@ -99,7 +120,7 @@ static int land_bp(struct hvt_rvcpu *v, const hvt_event *rec, const uint64_t wan
 			return HVT_E_UNSUPPORTED;
 		if ((rc = run_to_debug(v, rec)) != HVT_RP_CONTINUE)
 			return rc;
-		if (regs_equal(v->live.regs, want))
+		if (regs_equal(v, v->live.regs, want))
 			return 1;
 		/* Not this visit: step over the breakpoint and re-arm it. */
 		v->bp_hits_stepped++;
@@ -108,7 +129,7 @@ static int land_bp(struct hvt_rvcpu *v, const hvt_event *rec, const uint64_t wan
 		if ((rc = run_to_debug(v, rec)) != HVT_RP_CONTINUE)
 			return rc;
 		v->steps++;
-		if (regs_equal(v->live.regs, want))
+		if (regs_equal(v, v->live.regs, want))
 			return 1;
 	}
 }
@@ -123,14 +144,14 @@ static int land_step(struct hvt_rvcpu *v, const hvt_event *rec, const uint64_t w
 		if ((rc = run_to_debug(v, rec)) != HVT_RP_CONTINUE)
 			return rc;
 		v->steps++;
-		if (regs_equal(v->live.regs, want))
+		if (regs_equal(v, v->live.regs, want))
 			return 1;
 	}
 }
 
-static void decode_regs(const hvt_event *rec, uint64_t want[HVT_X86_NREGS])
+static void decode_regs(const hvt_event *rec, unsigned nregs, uint64_t want[HVT_MAX_NREGS])
 {
-	for (unsigned r = 0; r < HVT_X86_NREGS; r++) {
+	for (unsigned r = 0; r < nregs; r++) {
 		want[r] = 0;
 		for (unsigned b = 0; b < 8; b++)
 			want[r] |= (uint64_t)rec->data[8 * r + b] << (8 * b);
@@ -144,7 +165,7 @@ static int run_to_landing(struct hvt_rvcpu *v, const hvt_event *rec, const uint6
 	int rc;
 
 	/* Already there: the kick came before the guest ran an instruction. */
-	if (ops_of(v)->vcpu_get_regs(v->bv, &now) == 0 && regs_equal(now.r, want))
+	if (ops_of(v)->vcpu_get_regs(v->bv, &now) == 0 && regs_equal(v, now.r, want))
 		return 1;
 	if (v->landing == HVT_LANDING_BP) {
 		rc = land_bp(v, rec, want);
@@ -158,15 +179,16 @@ static int run_to_landing(struct hvt_rvcpu *v, const hvt_event *rec, const uint6
 
 int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
 {
-	uint64_t want[HVT_X86_NREGS];
+	const hvt_arch *arch = v->rp->m->arch;
+	uint64_t want[HVT_MAX_NREGS];
 	uint64_t t0 = hvt_monotonic_ns();
 	int rc;
 
-	if (rec->data_len != HVT_X86_NREGS * 8 || !rec->data)
-		return hvt_diverge(v, rec, "the asynchronous interrupt carries no register file",
-				   NULL, NULL);
-	decode_regs(rec, want);
-	if (want[HVT_X86_RIP] != rec->pc)
+	if (rec->data_len != arch->nregs * 8 || !rec->data)
+		return hvt_diverge(v, rec, "the asynchronous interrupt carries no register file "
+				   "of this architecture", NULL, NULL);
+	decode_regs(rec, arch->nregs, want);
+	if (want[arch->pc_reg] != rec->pc)
 		return hvt_diverge(v, rec, "the interrupt's PC and its register file disagree",
 				   NULL, NULL);
 	rc = run_to_landing(v, rec, want);

@@ -98,8 +98,10 @@ static int build_machine(struct hvt_replay *rp)
 	mc.image_format = rp->cfg.image_format;
 	mc.mem_bytes = rp->cfg.mem_bytes;
 	mc.vcpus = rp->cfg.vcpus;
+	mc.backend = rp->cfg.backend; /* the trace's own: an arm64 trace replays on HVF */
 	if ((err = hvt_machine_create(&mc, &rp->m, msg, sizeof(msg))) != 0) {
-		hvt_rp_fail(rp, outcome_for_create(err), "cannot rebuild the recorded VM: %s", msg);
+		hvt_rp_fail(rp, outcome_for_create(err), "cannot rebuild the recorded %s VM: %s",
+			    rp->cfg.arch == HVT_ARCH_ARM64 ? "arm64 (HVF)" : "x86-64 (KVM)", msg);
 		return err;
 	}
 	return check_machine(rp);

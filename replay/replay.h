@@ -6,9 +6,14 @@
  * Limits: vCPUs are replayed independently; no order of their shared-memory
  * accesses is recorded, so guests whose vCPUs interact through memory can
  * diverge. An asynchronous interrupt lands at the first point where the PC
- * and all 18 registers equal the recorded ones (no branch counter here): a
- * loop that revisits an identical register file while memory differs could
- * take it too early.
+ * and the whole register file (x86-64: 18 registers, arm64: 34) equal the
+ * recorded ones (no branch counter here): a loop that revisits an identical
+ * register file while memory differs could take it too early.
+ *
+ * The trace says its backend and architecture: x86-64 traces replay on KVM,
+ * arm64 traces on Hypervisor.framework (on Linux, its stand-in), with the
+ * vtimer held masked so that only the recorded timer interrupts reach the
+ * guest.
  */
 #ifndef HVT_REPLAY_REPLAY_H
 #define HVT_REPLAY_REPLAY_H
@@ -35,7 +40,7 @@ enum hvt_replay_outcome {
 	/* Above: replay could not start or could not go on. */
 	HVT_REPLAY_REFUSED = 4,   /* the trace cannot be replayed (config, image, CPUID) */
 	HVT_REPLAY_CORRUPT = 5,   /* the trace cannot be read */
-	HVT_REPLAY_NO_KVM = 6,    /* no usable hypervisor */
+	HVT_REPLAY_NO_KVM = 6,    /* no usable hypervisor (KVM, or HVF for an arm64 trace) */
 	HVT_REPLAY_FAILED = 7     /* the backend or the host failed */
 };
 

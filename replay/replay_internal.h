@@ -96,16 +96,21 @@ void hvt_watchdog_budget(struct hvt_rvcpu *v, const hvt_event *rec);
 /* On the vCPU thread after the watchdog kicked it: the divergence. */
 int hvt_watchdog_diverge(struct hvt_rvcpu *v);
 
+/* effects.c: the console output and power-off of the live exit just matched. */
+void hvt_rp_apply_effects(struct hvt_rvcpu *v);
+
 /* landing.c: land an HVT_IRQ_ASYNC interrupt exactly. */
 int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec);
 /* Offer the recorded vector now; it must be taken at once. */
 int hvt_inject_now(struct hvt_rvcpu *v, const hvt_event *rec);
+/* INTERRUPT CLEARED: lower the level-triggered line (arm64). */
+int hvt_lower_line(struct hvt_rvcpu *v, const hvt_event *rec);
 
 /* report.c: the divergence report; the first one wins. `why` is one line,
  * d (may be NULL) the differing fields, live (may be NULL) the live exit. */
 int hvt_diverge(struct hvt_rvcpu *v, const hvt_event *rec, const char *why,
 		const struct hvt_divergence *d, const hvt_event *live);
-void hvt_print_regs(FILE *f, const hvt_regs *regs);
+void hvt_print_regs(FILE *f, const hvt_arch *arch, const hvt_regs *regs);
 void hvt_history_push(struct hvt_history *h, const hvt_event *ev);
 void hvt_history_print(FILE *f, const struct hvt_history *h, hvt_replay_print_fn print);
 

@@ -9,16 +9,27 @@
 #include "hvtrace/error.h"
 #include "replay_internal.h"
 
-static const char *const reg_names[HVT_X86_NREGS] = {
+static const char *const x86_names[HVT_X86_NREGS] = {
 	"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rsp", "rbp", "r8", "r9",
 	"r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags",
 };
 
-void hvt_print_regs(FILE *f, const hvt_regs *regs)
+static const char *const arm64_names[HVT_ARM64_NREGS] = {
+	"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
+	"x12", "x13", "x14", "x15", "x16", "x17", "x18", "x19", "x20", "x21", "x22",
+	"x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30", "sp", "pc", "cpsr",
+};
+
+/* Four registers a line, named as the architecture names them. */
+void hvt_print_regs(FILE *f, const hvt_arch *arch, const hvt_regs *regs)
 {
-	for (unsigned i = 0; i < HVT_X86_NREGS; i++)
-		fprintf(f, "%s%-6s 0x%016" PRIx64 "%s", i % 4 ? "  " : "    ", reg_names[i],
-			regs->r[i], i % 4 == 3 || i + 1 == HVT_X86_NREGS ? "\n" : "");
+	int arm64 = arch->id == HVT_ARCH_ARM64;
+	const char *const *names = arm64 ? arm64_names : x86_names;
+	unsigned n = arm64 ? HVT_ARM64_NREGS : HVT_X86_NREGS;
+
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s%-6s 0x%016" PRIx64 "%s", i % 4 ? "  " : "    ", names[i],
+			regs->r[i], i % 4 == 3 || i + 1 == n ? "\n" : "");
 }
 
 void hvt_history_push(struct hvt_history *h, const hvt_event *ev)
@@ -100,7 +111,7 @@ static void format_report(FILE *f, struct hvt_rvcpu *v, const hvt_event *rec,
 	hvt_history_print(f, &v->hist, print);
 	if (v->rp->m->ops->vcpu_get_regs(v->bv, &regs) == 0) {
 		fprintf(f, "  guest registers of vCPU %u now:\n", v->index);
-		hvt_print_regs(f, &regs);
+		hvt_print_regs(f, v->rp->m->arch, &regs);
 	}
 }
 

@@ -9,18 +9,12 @@
 
 #include "bytes.h"
 #include "core/exit_event.h"
-#include "hvt_guest_abi.h"
 #include "hvtrace/error.h"
 #include "replay_internal.h"
 
 static const hvt_backend_ops *ops_of(const struct hvt_rvcpu *v)
 {
 	return v->rp->m->ops;
-}
-
-static uint64_t size_mask(uint32_t size)
-{
-	return size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
 }
 
 /* Reads: exactly the recorded bytes. Lengths come from the live exit, which
@@ -42,21 +36,28 @@ static int feed_read(struct hvt_rvcpu *v, const hvt_event *rec)
 	return ops_of(v)->vcpu_complete_read(v->bv, buf, v->live.size);
 }
 
-/* Writes: the console is the only side effect; power-off ends the vCPU
- * (the END event that follows says so). */
-static void apply_write(struct hvt_rvcpu *v)
+/* arm64 MRS and HVC: the recorded 64-bit result goes to Rt or X0. A
+ * hypercall the VMM answered has size 8; power-off got nothing back. */
+static int feed_result(struct hvt_rvcpu *v, const hvt_event *rec)
 {
-	const hvt_exit *ex = &v->live;
+	uint8_t buf[8];
 
-	if (ex->kind != HVT_EXIT_PIO_OUT)
-		return;
-	if (ex->addr == HVT_PORT_SERIAL_DATA) {
-		for (uint32_t i = 0; i < ex->count; i++) /* low byte of each element */
-			hvt_console_out_put(&v->rp->console, ex->data + (size_t)i * ex->size, 1);
-	} else if (ex->addr == HVT_PORT_POWEROFF) {
-		v->powered_off = 1;
-		v->poweroff_code = (int)(int32_t)(ex->value & size_mask(ex->size));
+	if (rec->kind == HVT_EXIT_HYPERCALL && rec->size == 0)
+		return 0;
+	hvt_put_le(buf, rec->value, sizeof(buf));
+	return ops_of(v)->vcpu_complete_read(v->bv, buf, sizeof(buf));
+}
+
+static int feed_value(struct hvt_rvcpu *v, const hvt_event *rec)
+{
+	int rc = hvt_exit_is_read(rec->kind) ? feed_read(v, rec) : feed_result(v, rec);
+
+	if (rc < 0 && rc != HVT_E_DIVERGED) {
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: handing the recorded value of "
+			    "event #%" PRIu64 " to the guest failed (%d)", v->index, rec->seq, rc);
+		return rc;
 	}
+	return rc < 0 ? rc : HVT_RP_CONTINUE;
 }
 
 /* A synchronous exit: the live vCPU must make the same one next. */
@@ -78,19 +79,23 @@ static int replay_sync_exit(struct hvt_rvcpu *v, const hvt_event *rec)
 	}
 	if (hvt_compare_exit(rec, &live, &d))
 		return hvt_diverge(v, rec, "the live exit differs from the recorded one", &d, &live);
-	if (hvt_exit_is_read(rec->kind)) {
-		rc = feed_read(v, rec);
-		return rc < 0 ? rc : HVT_RP_CONTINUE;
-	}
-	apply_write(v);
-	return HVT_RP_CONTINUE;
+	hvt_rp_apply_effects(v);
+	return hvt_exit_value_from_vmm(rec) ? feed_value(v, rec) : HVT_RP_CONTINUE;
+}
+
+/* Exits that happened wherever the guest was, not because of an instruction. */
+static int is_async_exit(const hvt_event *ev)
+{
+	return ev->kind == HVT_EXIT_KICK || ev->kind == HVT_EXIT_IRQ_WINDOW ||
+	       ev->kind == HVT_EXIT_TIMER;
 }
 
 static int replay_exit(struct hvt_rvcpu *v, const hvt_event *rec)
 {
-	/* Kicks and late window exits are not reproduced: one followed by an
-	 * ASYNC interrupt is landed by that event; one without changed nothing. */
-	if (rec->kind == HVT_EXIT_KICK || rec->kind == HVT_EXIT_IRQ_WINDOW) {
+	/* Kicks, late window exits and arm64 vtimer exits are not reproduced
+	 * (the vtimer is held masked): one followed by an ASYNC interrupt is
+	 * landed by that event; one without changed nothing. */
+	if (is_async_exit(rec)) {
 		v->async_skipped++;
 		return HVT_RP_CONTINUE;
 	}
@@ -125,18 +130,28 @@ static int replay_end(struct hvt_rvcpu *v, const hvt_event *rec)
 	return HVT_RP_DONE;
 }
 
+static int replay_interrupt(struct hvt_rvcpu *v, const hvt_event *ev)
+{
+	if (ev->kind == HVT_IRQ_ASYNC)
+		return hvt_land_async(v, ev);
+	if (ev->kind == HVT_IRQ_CLEARED)
+		return hvt_lower_line(v, ev);
+	return hvt_inject_now(v, ev);
+}
+
 static int step_event(struct hvt_rvcpu *v, const hvt_event *ev)
 {
 	switch (ev->type) {
 	case HVT_EV_EXIT:
 		return replay_exit(v, ev);
 	case HVT_EV_INTERRUPT:
-		return ev->kind == HVT_IRQ_ASYNC ? hvt_land_async(v, ev) : hvt_inject_now(v, ev);
+		return replay_interrupt(v, ev);
 	case HVT_EV_MEM_WRITE:
 		return replay_mem_write(v, ev);
 	case HVT_EV_END:
 		return replay_end(v, ev);
-	case HVT_EV_TIMER:      /* effects reach the guest as interrupts */
+	case HVT_EV_TIMER:      /* effects reach the guest as interrupts; arm64's
+	                         * FIRE and ARM (unmask) steps are informational */
 	case HVT_EV_CONSOLE_IN: /* ... and as read values */
 	case HVT_EV_EXEC_TIME:
 	case HVT_EV_MARKER:     /* the marker's OUT is its own EXIT */
@@ -156,7 +171,7 @@ static void stop_at(struct hvt_rvcpu *v, const hvt_event *ev)
 	pthread_mutex_lock(&rp->mu);
 	fprintf(f, "hvtrace: stopped after event #%" PRIu64 " of vCPU %u\n", ev->seq, v->index);
 	if (ops_of(v)->vcpu_get_regs(v->bv, &regs) == 0)
-		hvt_print_regs(f, &regs);
+		hvt_print_regs(f, v->rp->m->arch, &regs);
 	pthread_mutex_unlock(&rp->mu);
 	hvt_rp_fail(rp, HVT_REPLAY_STOPPED, "stopped at event #%" PRIu64 " of vCPU %u",
 		    ev->seq, v->index);
@@ -167,7 +182,7 @@ static void stop_at(struct hvt_rvcpu *v, const hvt_event *ev)
 static int in_step_with_guest(const hvt_event *ev)
 {
 	if (ev->type == HVT_EV_EXIT)
-		return ev->kind != HVT_EXIT_KICK && ev->kind != HVT_EXIT_IRQ_WINDOW;
+		return !is_async_exit(ev);
 	return ev->type == HVT_EV_INTERRUPT;
 }
 
@@ -207,16 +222,35 @@ static int next_event(struct hvt_rvcpu *v)
 	return rc;
 }
 
+/* Entry registers, and on arm64 a vtimer that never fires by itself: its
+ * recorded interrupts are landed where they were taken. */
+static int start_vcpu(struct hvt_rvcpu *v)
+{
+	const hvt_backend_ops *ops = ops_of(v);
+
+	if (hvt_machine_set_entry_regs(v->rp->m, v->index) < 0) {
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: cannot set the entry registers",
+			    v->index);
+		return HVT_E_BACKEND;
+	}
+	if (ops->vcpu_timer_sync && (!ops->vcpu_vtimer_hold || ops->vcpu_vtimer_hold(v->bv, 1) < 0)) {
+		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: the %s backend cannot hold the "
+			    "virtual timer masked for replay", v->index, ops->name);
+		return HVT_E_BACKEND;
+	}
+	return HVT_RP_CONTINUE;
+}
+
 void *hvt_rvcpu_thread(void *arg)
 {
 	struct hvt_rvcpu *v = arg;
-	int rc = hvt_machine_set_entry_regs(v->rp->m, v->index);
+	int rc = start_vcpu(v);
 
-	if (rc < 0)
-		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: cannot set the entry registers",
-			    v->index);
 	while (rc == HVT_RP_CONTINUE && !hvt_rp_stopping(v->rp))
 		rc = next_event(v);
+	/* The backend's vCPU belongs to this thread (HVF): release it here. */
+	if (ops_of(v)->vcpu_detach)
+		ops_of(v)->vcpu_detach(v->bv);
 	atomic_store(&v->done, 1);
 	return NULL;
 }

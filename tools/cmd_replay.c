@@ -17,8 +17,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: hvtrace replay [--stop-at N] [--landing=bp|step] [-q] FILE\n\n"
 	      "Re-executes the guest recorded in FILE from the trace alone (image, memory\n"
-	      "size, vCPUs, CPUID and entry state are rebuilt from it). Every port/MMIO read\n"
-	      "gets the recorded value, every write and exit is compared with the recording,\n"
+	      "size, vCPUs, CPUID and entry state are rebuilt from it) on the backend that\n"
+	      "recorded it: KVM for x86-64, Hypervisor.framework for arm64 (on Linux its\n"
+	      "stand-in). Every port/MMIO read, arm64 MRS and hypercall gets the recorded\n"
+	      "value, every write and exit is compared with the recording,\n"
 	      "recorded interrupts are injected where they landed; nothing is read from the\n"
 	      "host (no clock, entropy, console input). The guest's console output goes to\n"
 	      "stdout and is byte-identical to the recording's when replay succeeds. At the\n"
@@ -29,7 +31,8 @@ static void usage(FILE *f)
 	      "                     sequence number in vCPU 0's stream) has been replayed and\n"
 	      "                     print vCPU 0's registers; exit 0\n"
 	      "  --landing=bp       land asynchronous interrupts with a hardware breakpoint at\n"
-	      "                     the recorded PC, comparing all 18 registers at each hit\n"
+	      "                     the recorded PC, comparing all registers (x86-64: 18,\n"
+	      "                     arm64: 34) at each hit\n"
 	      "                     (default; falls back to step if breakpoints are refused)\n"
 	      "  --landing=step     single-step and compare after every instruction (slow)\n"
 	      "  -q, --quiet        no summary line\n\n"
@@ -42,7 +45,8 @@ static void usage(FILE *f)
 	      "on power-off, 124 timeout, 130 interrupted, 125 shutdown or bad access);\n"
 	      "0 after --stop-at or for a cut trace; %d on a divergence; %d when the trace\n"
 	      "cannot be replayed (not hvtrace's VMM, inconsistent image or configuration,\n"
-	      "other CPUID); %d when the trace is corrupt; %d without a usable /dev/kvm;\n"
+	      "other CPUID); %d when the trace is corrupt; %d without a usable hypervisor\n"
+	      "(/dev/kvm, or the HVF backend for an arm64 trace);\n"
 	      "%d when FILE cannot be opened; %d for a bad command line; %d internal error.\n",
 	      REPLAY_EXIT_DIVERGED, REPLAY_EXIT_REFUSED, REPLAY_EXIT_CORRUPT, REPLAY_EXIT_NO_KVM,
 	      HVT_EXIT_NOINPUT, HVT_EXIT_USAGE, HVT_EXIT_SOFTWARE);

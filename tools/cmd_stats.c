@@ -17,7 +17,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hvtrace stats [OPTIONS] FILE\n\n"
-	      "Exit statistics: one row per exit kind (or port, MMIO address, vCPU) with\n"
+	      "Exit statistics: one row per exit kind (or port, MMIO address, vCPU, arm64\n"
+	      "system register or hypercall) with\n"
 	      "  Samples    exits in the row          Samples%  share of all exits shown\n"
 	      "  Time%      share of handling time    Min/Max/Avg time  handling time\n"
 	      "  +- stddev  population stddev / avg   p50, p99  nearest-rank percentiles\n"
@@ -27,7 +28,10 @@ static void usage(FILE *f)
 	      "The header gives the backend, vCPUs, wall time (first to last event),\n"
 	      "guest time (last exec-time sample per vCPU, summed) and its share of wall\n"
 	      "time, and any data lost to truncation.\n\n"
-	      "  --by kind|port|address|vcpu  row key (port: 0x3f8:out, address: 0xd0000000:read)\n"
+	      "  --by kind|port|address|vcpu|sysreg|hypercall  row key (port: 0x3f8:out,\n"
+	      "                    address: 0xd0000000:read; arm64 sysreg: the MSR/MRS register,\n"
+	      "                    CNTPCT_EL0:read or S3_0_C15_C0_0:write; hypercall: function\n"
+	      "                    id (X0) and HVC immediate, 0x84000008 #0 PSCI_SYSTEM_OFF)\n"
 	      "  --vcpu N          only exits of vCPU N\n"
 	      "  --kind K          only exits of kind K (pio-in, pio-out, mmio-read, halt, ...)\n"
 	      "  --from T, --to T  only exits with from <= time < to; T in ns since the trace's\n"

@@ -64,7 +64,23 @@ static void remove_stop_handler(void)
 struct sink_ctx {
 	hvt_stream *streams[HVT_VM_MAX_VCPUS];
 	uint64_t events;  /* approximate across threads; for the summary only */
+	int end_msg_taken;         /* the first END with a message claimed end_msg */
+	unsigned end_msg_vcpu;
+	char end_msg[200];         /* why that vCPU ended (syndrome, errno...) */
 };
+
+/* The first END that says why (an error, an exit nobody handles): the
+ * user sees it on stderr, not only in the trace. vCPU threads race for it. */
+static void keep_end_msg(struct sink_ctx *sc, const hvt_event *ev)
+{
+	size_t n = ev->data_len < sizeof(sc->end_msg) - 1 ? ev->data_len : sizeof(sc->end_msg) - 1;
+
+	if (!ev->data_len || __atomic_exchange_n(&sc->end_msg_taken, 1, __ATOMIC_ACQ_REL))
+		return;
+	memcpy(sc->end_msg, ev->data, n);
+	sc->end_msg[n] = '\0';
+	sc->end_msg_vcpu = ev->stream;
+}
 
 static int sink(void *ctx, const hvt_event *ev)
 {
@@ -72,6 +88,8 @@ static int sink(void *ctx, const hvt_event *ev)
 	if (ev->stream >= HVT_VM_MAX_VCPUS || !sc->streams[ev->stream])
 		return HVT_E_INVAL;
 	__atomic_fetch_add(&sc->events, 1, __ATOMIC_RELAXED);
+	if (ev->type == HVT_EV_END)
+		keep_end_msg(sc, ev);
 	return hvt_stream_append(sc->streams[ev->stream], ev);
 }
 
@@ -216,6 +234,8 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	res->end_reason = vr.end_reason;
 	res->exit_code = vr.exit_code;
 	res->status = record_finish(w, o->out_path, err, &vr);
+	if (sc.end_msg_taken) /* also with -q: it says why the guest did not finish */
+		cli_err("vCPU %u ended: %s", sc.end_msg_vcpu, sc.end_msg);
 	if (!err && res->status != HVT_EXIT_IOERR)
 		summarize(o, res, &vr, wall_ns);
 	remove_stop_handler();

@@ -18,6 +18,7 @@ static const hvt_backend_ops hvf_ops = {
 	.vcpu_set_debug = hvt_hvf_vcpu_set_debug,
 	.vcpu_set_irq_line = hvt_hvf_vcpu_set_irq_line,
 	.vcpu_timer_sync = hvt_hvf_vcpu_timer_sync,
+	.vcpu_vtimer_hold = hvt_hvf_vcpu_vtimer_hold,
 	.vcpu_detach = hvt_hvf_vcpu_detach,
 };
 

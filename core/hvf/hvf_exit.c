@@ -44,6 +44,9 @@ static void exit_data_abort(hvt_backend_vcpu *vcpu, uint32_t iss, hvt_exit *ex)
 {
 	unsigned srt = (iss >> 16) & 0x1f;
 
+	/* Where, also for an access the VMM cannot emulate (its END says). */
+	ex->addr = vcpu->exit->exception.physical_address;
+	ex->fault_va = vcpu->exit->exception.virtual_address;
 	if (!(iss & ISS_DABT_ISV)) {
 		/* Pair, writeback or SIMD accesses: no syndrome to emulate from. */
 		ex->kind = HVT_EXIT_UNKNOWN;
@@ -52,8 +55,6 @@ static void exit_data_abort(hvt_backend_vcpu *vcpu, uint32_t iss, hvt_exit *ex)
 	ex->size = 1u << ((iss >> 22) & 3);
 	ex->is_write = (iss & ISS_DABT_WNR) != 0;
 	ex->kind = ex->is_write ? HVT_EXIT_MMIO_WRITE : HVT_EXIT_MMIO_READ;
-	ex->addr = vcpu->exit->exception.physical_address;
-	ex->fault_va = vcpu->exit->exception.virtual_address;
 	vcpu->pend.advance_pc = 1;
 	if (ex->is_write)
 		ex->value = ex->size == 8 ? xreg(ex, srt) :

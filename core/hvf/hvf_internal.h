@@ -63,6 +63,7 @@ struct hvt_backend_vcpu {
 	atomic_int in_run;           /* inside hv_vcpu_run */
 	int irq_line;                /* IRQ offered before every run while set */
 	int vtimer_masked;           /* masked by a VTIMER_ACTIVATED exit */
+	int vtimer_held;             /* replay: masked until released (vcpu_vtimer_hold) */
 	int single_step;             /* set CPSR.SS before every run */
 	uint64_t vtimer_offset;      /* mach ticks: CNTVCT = mach time - offset */
 	hvf_pending pend;
@@ -110,6 +111,7 @@ int hvt_hvf_prepare_step(hvt_backend_vcpu *vcpu);
 
 /* hvf_timer.c */
 int hvt_hvf_vcpu_timer_sync(hvt_backend_vcpu *vcpu, hvt_vtimer_state *st);
+int hvt_hvf_vcpu_vtimer_hold(hvt_backend_vcpu *vcpu, int hold);
 uint64_t hvt_hvf_ticks_to_ns(const hvt_backend_vm *vm, uint64_t ticks);
 
 /* hvf_kick.c */

@@ -27,12 +27,21 @@ int hvt_hvf_read_regs(hvt_backend_vcpu *vcpu, uint64_t regs[HVT_ARM64_NREGS])
 	return 0;
 }
 
+/* The registers the guest resumes with: a completion still pending from
+ * the last exit (hvt_hvf_apply_pending) is shown done, as KVM shows RIP
+ * past a HLT. Replay compares a landing point with them. */
 int hvt_hvf_vcpu_get_regs(hvt_backend_vcpu *vcpu, hvt_regs *regs)
 {
+	const hvf_pending *p = &vcpu->pend;
+
 	memset(regs, 0, sizeof(*regs));
 	HVT_FORWARD(hvt_hvf_ensure_created(vcpu));
 	HVT_FORWARD(hvt_hvf_read_regs(vcpu, regs->r));
 	regs->nregs = HVT_ARM64_NREGS;
+	if (p->has_result && p->reg != 31)
+		regs->r[p->reg] = p->result;
+	if (p->advance_pc)
+		regs->r[HVT_ARM64_PC] += 4;
 	return 0;
 }
 

@@ -43,15 +43,27 @@ int hvt_hvf_vcpu_timer_sync(hvt_backend_vcpu *vcpu, hvt_vtimer_state *st)
 	HVF_TRY(hv_vcpu_get_sys_reg(id, HV_SYS_REG_CNTV_CTL_EL0, &st->ctl));
 	HVF_TRY(hv_vcpu_get_sys_reg(id, HV_SYS_REG_CNTV_CVAL_EL0, &st->cval));
 	st->unmasked = 0;
-	if (vcpu->vtimer_masked && !firing(st->ctl)) {
+	if (vcpu->vtimer_masked && !vcpu->vtimer_held && !firing(st->ctl)) {
 		HVF_TRY(hv_vcpu_set_vtimer_mask(id, false));
 		vcpu->vtimer_masked = 0;
 		st->unmasked = 1;
 	}
-	st->masked = (uint8_t)vcpu->vtimer_masked;
+	st->masked = (uint8_t)(vcpu->vtimer_masked || vcpu->vtimer_held);
 	st->armed = (st->ctl & (CNTV_CTL_ENABLE | CNTV_CTL_IMASK)) == CNTV_CTL_ENABLE;
+	st->firing = (uint8_t)firing(st->ctl);
 	st->wait_ns = 0;
 	if (st->armed)
 		deadline(vcpu, st);
+	return 0;
+}
+
+/* The framework's mask is the one switch that keeps the vtimer from firing
+ * without touching the guest's own CNTV_CTL_EL0: hold it on for replay;
+ * released, the mask is what the protocol above says it should be. */
+int hvt_hvf_vcpu_vtimer_hold(hvt_backend_vcpu *vcpu, int hold)
+{
+	HVT_FORWARD(hvt_hvf_ensure_created(vcpu));
+	HVF_TRY(hv_vcpu_set_vtimer_mask(vcpu->id, hold || vcpu->vtimer_masked));
+	vcpu->vtimer_held = hold != 0;
 	return 0;
 }

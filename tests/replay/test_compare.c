@@ -109,6 +109,46 @@ static void test_pc_and_regs(void **state)
 	assert_int_equal(hvt_compare_exit(&a, &b, &d), 0);
 }
 
+/* arm64: a hypercall's X0 result and size come from the VMM (power-off has
+ * none); the function id, syndrome and registers are the guest's. */
+static void test_hypercall(void **state)
+{
+	struct hvt_divergence d;
+	hvt_event a = exit_ev(HVT_EXIT_HYPERCALL, 0x84000000, 0x10000), b = a;
+
+	(void)state;
+	a.size = 8;
+	a.syndrome = 0x5a000000;
+	b.size = 0;
+	b.value = 0;
+	b.syndrome = a.syndrome;
+	assert_int_equal(hvt_compare_exit(&a, &b, &d), 0);
+	b.addr = 0x84000008;
+	b.syndrome = 0x5a000001; /* HVC #1 */
+	assert_int_equal(hvt_compare_exit(&a, &b, &d), 2);
+	assert_string_equal(d.diff[0].field, "function");
+	assert_string_equal(d.diff[1].field, "syndrome");
+}
+
+/* MRS (ISS bit 0 = 1) reads a value the VMM supplies; MSR writes one. */
+static void test_sysreg_direction(void **state)
+{
+	struct hvt_divergence d;
+	hvt_event a = exit_ev(HVT_EXIT_SYSREG, 0xc780, 5), b = a;
+
+	(void)state;
+	a.syndrome = b.syndrome = (0x18ull << 26) | 1;
+	b.value = 6;
+	assert_int_equal(hvt_compare_exit(&a, &b, &d), 0);
+	a.syndrome = b.syndrome = 0x18ull << 26;
+	assert_int_equal(hvt_compare_exit(&a, &b, &d), 1);
+	assert_string_equal(d.diff[0].field, "value");
+	b.value = a.value;
+	b.addr = 0xc781;
+	assert_int_equal(hvt_compare_exit(&a, &b, &d), 1);
+	assert_string_equal(d.diff[0].field, "sysreg");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +158,8 @@ int main(void)
 		cmocka_unit_test(test_read_value_ignored),
 		cmocka_unit_test(test_string_data),
 		cmocka_unit_test(test_pc_and_regs),
+		cmocka_unit_test(test_hypercall),
+		cmocka_unit_test(test_sysreg_direction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,10 +11,16 @@ enum an_by {
 	AN_BY_KIND = 0,    /* key = exit kind */
 	AN_BY_PORT = 1,    /* key = port << 1 | 1 for out; port exits only */
 	AN_BY_ADDRESS = 2, /* key = guest PA << 1 | 1 for write; MMIO exits only (PA < 2^63) */
-	AN_BY_VCPU = 3     /* key = stream */
+	AN_BY_VCPU = 3,    /* key = stream */
+	AN_BY_SYSREG = 4,  /* key = MSR/MRS encoding << 1 | 1 for MSR; sysreg exits only */
+	AN_BY_HYPERCALL = 5 /* key = imm16 << 32 | function id (low 32 bits of X0); hypercalls */
 };
 
-/* "kind", "port", "address", "vcpu" (also "addr", "mmio", "cpu"); -1 if unknown. */
+/* ESR ISS bit 0 of an MSR/MRS trap: 1 = MRS (read). */
+#define AN_SYSREG_ISS_READ 1u
+
+/* "kind", "port", "address", "vcpu", "sysreg", "hypercall" (also "addr",
+ * "mmio", "cpu", "hvc"); -1 if unknown. */
 int an_by_from_name(const char *name);
 const char *an_by_name(enum an_by by);
 
@@ -35,11 +41,18 @@ static inline int an_key_of(enum an_by by, const hvt_event *ev, uint64_t *key)
 	case AN_BY_VCPU:
 		*key = ev->stream;
 		return 1;
+	case AN_BY_SYSREG:
+		*key = ev->addr << 1 | !(ev->syndrome & AN_SYSREG_ISS_READ);
+		return ev->kind == HVT_EXIT_SYSREG;
+	case AN_BY_HYPERCALL:
+		*key = (ev->syndrome & 0xffffu) << 32 | (ev->addr & 0xffffffffu);
+		return ev->kind == HVT_EXIT_HYPERCALL;
 	}
 	return 0;
 }
 
-/* The row's label: "pio_out", "0x3f8:out", "0xd0000000:read", "vcpu0". */
+/* The row's label: "pio_out", "0x3f8:out", "0xd0000000:read", "vcpu0",
+ * "CNTPCT_EL0:read" or "S3_0_C15_C0_0:write", "0x84000008 #0 PSCI_SYSTEM_OFF". */
 const char *an_key_format(enum an_by by, uint64_t key, char *buf, size_t len);
 
 #endif

@@ -13,16 +13,7 @@
 #define MDSCR_MDE (1ull << 15)
 #define PSTATE_SS (1ull << 21)
 
-static void on_breakpoint(uc_engine *uc, uint64_t address, uint32_t size, void *user)
-{
-    (void)size;
-    struct sb_vcpu *v = user;
-    if (v->stop.kind != SB_STOP_NONE)
-        return;
-    v->stop.kind = SB_STOP_BREAKPOINT;
-    v->stop.va = address;
-    uc_emu_stop(uc);
-}
+#define BVR_ADDR_MASK 0x0000fffffffffffcull
 
 /* An enabled, unlinked address-match breakpoint (BT = 0b0000). */
 static bool bp_armed(const struct sb_vcpu *v, unsigned n)
@@ -30,6 +21,22 @@ static bool bp_armed(const struct sb_vcpu *v, unsigned n)
     uint64_t bcr = v->dbgbcr[n];
     return v->trap_debug_exceptions && (v->mdscr & MDSCR_MDE) && (bcr & BCR_E) &&
            ((bcr >> BCR_BT_SHIFT) & 15) == 0;
+}
+
+/* A hook stays in place while its breakpoint is disarmed (below), so it
+ * checks the debug registers as they are now. */
+static void on_breakpoint(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    (void)size;
+    struct sb_bp_slot *slot = user;
+    struct sb_vcpu *v = slot->vcpu;
+    unsigned n = slot->n;
+    if (v->stop.kind != SB_STOP_NONE || !bp_armed(v, n) ||
+        (v->dbgbvr[n] & BVR_ADDR_MASK) != address)
+        return;
+    v->stop.kind = SB_STOP_BREAKPOINT;
+    v->stop.va = address;
+    uc_emu_stop(uc);
 }
 
 /* Hooks are bound when code is translated: drop the blocks that cover a
@@ -44,24 +51,26 @@ static void drop_translation(struct sb_vcpu *v, uint64_t addr)
 }
 
 /* Rebuild the breakpoint hooks after the debug registers or the trap
- * setting changed; translated code at old and new addresses is dropped so
- * that the hooks take effect (and old ones stop costing). */
+ * setting changed. A hook moves only when its breakpoint is armed at
+ * another address; disarming leaves it (its callback checks), so stepping
+ * over a breakpoint (disarm, step, re-arm: replay does it at every
+ * non-matching hit) costs no retranslation. Moving one drops the blocks at
+ * the old and new address so that the change takes effect. */
 void sb_debug_rebuild(struct sb_vcpu *v)
 {
     if (!v->bp_dirty)
         return;
     for (unsigned n = 0; n < SB_N_BREAKPOINTS; n++) {
+        uint64_t addr = v->dbgbvr[n] & BVR_ADDR_MASK;
+        if (!bp_armed(v, n) || (v->bp_hooks[n] && v->bp_addr[n] == addr))
+            continue;
         if (v->bp_hooks[n]) {
             uc_hook_del(v->uc, v->bp_hooks[n]);
             drop_translation(v, v->bp_addr[n]);
-            v->bp_hooks[n] = 0;
         }
-    }
-    for (unsigned n = 0; n < SB_N_BREAKPOINTS; n++) {
-        if (!bp_armed(v, n))
-            continue;
-        uint64_t addr = v->dbgbvr[n] & 0x0000fffffffffffcull;
-        uc_hook_add(v->uc, &v->bp_hooks[n], UC_HOOK_CODE, (void *)on_breakpoint, v, addr, addr);
+        v->bp_slots[n] = (struct sb_bp_slot){ .vcpu = v, .n = n };
+        uc_hook_add(v->uc, &v->bp_hooks[n], UC_HOOK_CODE, (void *)on_breakpoint,
+                    &v->bp_slots[n], addr, addr);
         v->bp_addr[n] = addr;
         drop_translation(v, addr);
     }
@@ -74,4 +83,25 @@ bool sb_debug_stepping(struct sb_vcpu *v)
 {
     return v->trap_debug_exceptions && (v->mdscr & MDSCR_SS) &&
            (sb_pstate(v->uc) & PSTATE_SS);
+}
+
+/* How many instructions uc_emu_start may run. Unicorn 2.0.1 single-steps
+ * with an instruction-counting hook that it installs for a count > 0 and,
+ * when a later call passes 0, removes with a full translation flush (its
+ * whole 1 GiB code buffer: about a second here, more under ASan), which
+ * replay would pay after every step. So an engine that has stepped once
+ * keeps counting for good: later runs pass a count that never ends. The
+ * blocks translated before the first step carry no counter and would run
+ * whole under a step, so they are dropped then, region by region (cheap: no
+ * buffer clear). The price: a counting engine runs guest code more slowly
+ * (README.md, "Speed"); engines that never step (recording) do not pay it. */
+size_t sb_debug_run_count(struct sb_vcpu *v, bool step)
+{
+    if (step && !v->counting) {
+        for (unsigned i = 0; v->translated && i < v->n_mapped; i++)
+            uc_ctl_remove_cache(v->uc, v->mapped[i].ipa,
+                                v->mapped[i].ipa + v->mapped[i].size_bytes);
+        v->counting = true;
+    }
+    return step ? 1 : v->counting ? SIZE_MAX : 0;
 }

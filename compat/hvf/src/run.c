@@ -125,9 +125,10 @@ static uc_err emulate(struct sb_vcpu *v, bool step)
     v->deadline_ns = sb_vtimer_deadline_ns(&v->vtimer);
     sb_ticker_notify(vm, v->deadline_ns);
     pthread_mutex_unlock(&vm->lock);
+    size_t count = sb_debug_run_count(v, step);
     uint64_t t0 = sb_mono_ns();
     v->translated = true;
-    uc_err err = uc_emu_start(v->uc, pc, UNTIL_NEVER, 0, step ? 1 : 0);
+    uc_err err = uc_emu_start(v->uc, pc, UNTIL_NEVER, 0, count);
     v->exec_ns += sb_mono_ns() - t0;
     pthread_mutex_lock(&vm->lock);
     vm->running = NULL;

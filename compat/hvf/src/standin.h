@@ -57,6 +57,13 @@ struct sb_vtimer {
 };
 
 struct sb_vm;
+struct sb_vcpu;
+
+/* What a breakpoint hook's callback needs: its vCPU and slot. */
+struct sb_bp_slot {
+    struct sb_vcpu *vcpu;
+    unsigned n;
+};
 
 struct sb_vcpu {
     struct sb_vm *vm;
@@ -67,9 +74,12 @@ struct sb_vcpu {
     uint64_t map_gen;                /* vm->map_gen this engine's mappings reflect */
     struct sb_region mapped[SB_MAX_REGIONS];
     unsigned n_mapped;
-    uc_hook bp_hooks[SB_N_BREAKPOINTS];
+    uc_hook bp_hooks[SB_N_BREAKPOINTS];  /* kept while disarmed: debug.c */
+    struct sb_bp_slot bp_slots[SB_N_BREAKPOINTS];
     bool bp_dirty;                   /* debug registers changed since hooks were built */
     bool translated;                 /* the engine has run: it may hold translated blocks */
+    bool counting;                   /* Unicorn's instruction counter is installed for good
+                                      * (the first single step did it: debug.c) */
     uint64_t bp_addr[SB_N_BREAKPOINTS]; /* address of each hook in bp_hooks */
 
     struct sb_stop stop;             /* filled by hooks during one uc_emu_start */
@@ -158,6 +168,8 @@ uint64_t sb_ticks_to_ns(uint64_t ticks);
 /* debug.c: hardware breakpoints and single step. */
 void sb_debug_rebuild(struct sb_vcpu *vcpu);
 bool sb_debug_stepping(struct sb_vcpu *vcpu);
+/* The count argument of uc_emu_start for this run (1 when stepping). */
+size_t sb_debug_run_count(struct sb_vcpu *vcpu, bool step);
 
 /* run.c: the engine hooks that record stops. */
 void sb_run_install_hooks(struct sb_vcpu *vcpu);

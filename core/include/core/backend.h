@@ -102,6 +102,7 @@ typedef struct hvt_vtimer_state {
 	uint8_t unmasked;     /* this call unmasked it: the guest dealt with the last firing */
 	uint8_t masked;       /* still masked after a VTIMER_ACTIVATED exit */
 	uint8_t armed;        /* CNTV_CTL: ENABLE set, IMASK clear: it will fire */
+	uint8_t firing;       /* armed and ISTATUS set: its deadline has passed */
 	uint64_t ctl;         /* CNTV_CTL_EL0 */
 	uint64_t cval;        /* CNTV_CVAL_EL0, in virtual counter ticks */
 	uint64_t wait_ns;     /* armed: host ns until it fires (0 = due now) */
@@ -153,6 +154,9 @@ typedef struct hvt_backend_ops {
 	int (*vcpu_offer_irq)(hvt_backend_vcpu *vcpu, uint8_t vector);
 	/* Cumulative guest execution time in ns. */
 	int (*vcpu_exec_time)(hvt_backend_vcpu *vcpu, uint64_t *ns);
+	/* The registers the guest resumes with at the next run: on arm64 a
+	 * completion still pending (PC past the trapped instruction, a read
+	 * value in Rt) is included, as KVM reports RIP past a HLT. */
 	int (*vcpu_get_regs)(hvt_backend_vcpu *vcpu, hvt_regs *regs);
 	int (*vcpu_set_regs)(hvt_backend_vcpu *vcpu, const hvt_regs *regs);
 	int (*vcpu_set_debug)(hvt_backend_vcpu *vcpu, const hvt_debug *dbg);
@@ -168,6 +172,11 @@ typedef struct hvt_backend_ops {
 	 * ENABLE clear, IMASK set or ISTATUS clear), unmask it; report the state
 	 * and, when armed, the host ns until it fires. */
 	int (*vcpu_timer_sync)(hvt_backend_vcpu *vcpu, hvt_vtimer_state *st);
+	/* Replay: hold (1) keeps the vtimer masked until released (0), whatever
+	 * the guest writes to CNTV_CTL_EL0, so it never fires by itself (no
+	 * VTIMER_ACTIVATED exit); timer_sync does not unmask a held timer. The
+	 * recorded timer interrupts are landed instead. Owning thread. */
+	int (*vcpu_vtimer_hold)(hvt_backend_vcpu *vcpu, int hold);
 	/* The owning thread is done with the vCPU (HVF: a vCPU is destroyed by
 	 * the thread that created it). Only free may follow. */
 	void (*vcpu_detach)(hvt_backend_vcpu *vcpu);

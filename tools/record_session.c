@@ -18,18 +18,24 @@
 static hvt_vm *volatile g_stop_vm;
 static volatile sig_atomic_t g_stop_requested;
 
-static void on_stop_signal(int sig)
-{
-	hvt_vm *vm = g_stop_vm;
-	(void)sig;
-	g_stop_requested = 1;
-	if (vm)
-		hvt_vm_request_stop(vm);
-}
-
 /* The handlers in place before: restored after the run (--until-failure
  * keeps its own between runs). */
 static struct sigaction g_old_int, g_old_term;
+
+/* Stops the VM, and hands the signal on to the handler in place before
+ * (--until-failure's): a signal taken after the guest ended, while the
+ * session finishes, must still stop the loop around it. */
+static void on_stop_signal(int sig)
+{
+	hvt_vm *vm = g_stop_vm;
+	const struct sigaction *old = sig == SIGINT ? &g_old_int : &g_old_term;
+	g_stop_requested = 1;
+	if (vm)
+		hvt_vm_request_stop(vm);
+	if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL &&
+	    old->sa_handler != SIG_IGN)
+		old->sa_handler(sig);
+}
 
 /* From the start of a recording: a Ctrl-C while the VM is being created
  * must not kill hvtrace half-way (leaving an empty partial trace and no

@@ -26,8 +26,10 @@ static int advance(hvt_reader *r, struct hvt_stream_state *s)
 	}
 	for (;;) {
 		int rc = hvt_chunk_cursor_next(s->cur, &ev);
-		if (rc == 1)
+		if (rc == 1) {
+			s->head = ev;
 			return s->has_head = 1;
+		}
 		if (rc < 0) {
 			stream_fail(r, s);
 			return rc;
@@ -71,13 +73,13 @@ int hvt_reader_next(hvt_reader *r, const hvt_event **ev)
 	struct hvt_stream_state *best = NULL;
 	for (uint32_t i = 0; i < r->nstreams; i++) {
 		struct hvt_stream_state *s = &r->streams[i];
-		if (s->has_head && (!best || s->cur->ev.time_ns < best->cur->ev.time_ns))
+		if (s->has_head && (!best || s->head->time_ns < best->head->time_ns))
 			best = s;
 	}
 	if (!best)
 		return 0;
 	r->pending = best;
-	*ev = &best->cur->ev;
+	*ev = best->head;
 	return 1;
 }
 
@@ -123,7 +125,7 @@ static int seek_stream_time(hvt_reader *r, struct hvt_stream_state *s, uint64_t 
 	reset_stream(s, first_chunk_reaching(r, s, t, 0));
 	int rc;
 	while ((rc = advance(r, s)) == 1) {
-		uint64_t et = s->cur->ev.time_ns;
+		uint64_t et = s->head->time_ns;
 		if (et > t || (et == t && include_equal))
 			return 0;
 	}
@@ -152,7 +154,7 @@ static int seek_stream_seq(hvt_reader *r, struct hvt_stream_state *s, uint64_t s
 	reset_stream(s, ci);
 	int rc;
 	while ((rc = advance(r, s)) == 1)
-		if (s->cur->ev.seq == seq)
+		if (s->head->seq == seq)
 			return 0;
 	return rc < 0 ? rc : HVT_E_NOT_FOUND;
 }
@@ -167,7 +169,7 @@ int hvt_reader_seek_seq(hvt_reader *r, uint32_t stream, uint64_t seq)
 		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "no stream %u", stream);
 	r->iter_err = 0;
 	int rc = seek_stream_seq(r, target, seq);
-	uint64_t t = rc ? 0 : target->cur->ev.time_ns;
+	uint64_t t = rc ? 0 : target->head->time_ns;
 	for (uint32_t i = 0; i < r->nstreams && !rc; i++) {
 		struct hvt_stream_state *s = &r->streams[i];
 		/* Lower ids win ties, so they resume after t; higher ids at t. */

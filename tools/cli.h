@@ -26,6 +26,7 @@ int hvt_cmd_dump(int argc, char **argv);
 int hvt_cmd_stats(int argc, char **argv);
 int hvt_cmd_export(int argc, char **argv);
 int hvt_cmd_diff(int argc, char **argv);
+int hvt_cmd_convert(int argc, char **argv);
 
 /* The exit status of a guest run that ended with end_reason (enum
  * hvt_end_reason): the guest's exit code on power-off, 124 timeout, 130

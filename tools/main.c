@@ -13,6 +13,7 @@ static const struct hvt_cmd commands[] = {
 	{"stats", "exit statistics per kind, port, address or vCPU (perf kvm stat style)", hvt_cmd_stats},
 	{"export", "convert to Perfetto/Chrome trace JSON, JSON lines or CSV", hvt_cmd_export},
 	{"diff", "first event where two traces differ; exit 0 same, 1 differ, 2 corrupt", hvt_cmd_diff},
+	{"convert", "rewrite a trace in another format version (v1 rows, v2 columns)", hvt_cmd_convert},
 };
 
 static void usage(FILE *f)

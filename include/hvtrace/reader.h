@@ -120,6 +120,10 @@ HVT_API int hvt_reader_meta_get(const hvt_reader *r, const char *key,
 /* A blob, read and checked on first use; owned by the reader. */
 HVT_API int hvt_reader_blob(hvt_reader *r, const char *name, const uint8_t **data,
 			    size_t *len);
+/* The name of the i-th blob in file order (by its first part) into buf
+ * (room: 256 bytes holds any name). 0, HVT_E_NOT_FOUND past the last, or the
+ * error of reading a blob chunk. */
+HVT_API int hvt_reader_blob_name(hvt_reader *r, size_t i, char *buf, size_t len);
 
 /* Merged iteration. Returns 1 and sets *ev (valid until the next call), 0 at
  * the end, or a negative error; after an error every call returns it again

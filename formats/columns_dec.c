@@ -181,43 +181,74 @@ static void gather(const struct hvt_col_plane *c, uint32_t events, uint32_t k, u
 	}
 }
 
-/* Shapes and times: every event gets these, whatever the fields asked. */
-static int fill_shapes_times(struct hvt_col_reader *r, hvt_event *ev, uint32_t n,
-			     const uint64_t *sid, const uint64_t *dt, uint32_t *bad, const char **why)
+/* The first event of the batch that breaks a check (the slow path, taken
+ * only when the batch's branch-free checks failed): for the message. */
+static int batch_problem(const struct hvt_col_reader *r, uint32_t n, const uint64_t *sid,
+			 const uint64_t *dt, uint32_t *bad, const char **why)
 {
 	uint64_t t = r->time_ns;
 	for (uint32_t i = 0; i < n; i++) {
+		*bad = i;
 		if (sid[i] >= r->nshapes) {
-			*bad = i, *why = "shape id out of range";
+			*why = "shape id out of range";
 			return HVT_E_BAD_EVENT;
 		}
-		if (dt[i] > r->last_time_ns - t || (r->next + i == 0 && dt[i])) {
-			*bad = i, *why = dt[i] > r->last_time_ns - t ? "event time past the chunk's last time"
-								     : "first event time differs from the header";
+		if (r->next + i == 0 && dt[i]) {
+			*why = "first event time differs from the header";
+			return HVT_E_SEQUENCE;
+		}
+		if (dt[i] > r->last_time_ns - t) {
+			*why = "event time past the chunk's last time";
 			return HVT_E_SEQUENCE;
 		}
 		t += dt[i];
+	}
+	*why = "inconsistent batch";
+	return HVT_E_BAD_EVENT;
+}
+
+/* Shapes and times: every event gets these, whatever the fields asked. The
+ * checks are branch-free over the batch: ids below nshapes (before any id
+ * is used), no time sum wrapping, the last time not past the header's (times
+ * only grow, so no earlier one is either). */
+static int fill_shapes_times(struct hvt_col_reader *r, hvt_event *ev, uint32_t n,
+			     const uint64_t *sid, const uint64_t *dt, uint32_t *bad, const char **why)
+{
+	uint64_t t = r->time_ns, wrapped = 0, max_sid = 0;
+	for (uint32_t i = 0; i < n; i++)
+		max_sid = sid[i] > max_sid ? sid[i] : max_sid;
+	if (max_sid >= r->nshapes || (r->next == 0 && dt[0]))
+		return batch_problem(r, n, sid, dt, bad, why);
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t nt = t + dt[i];
+		wrapped |= nt < t;
+		t = nt;
 		ev[i] = r->tmpl[sid[i]];
 		ev[i].time_ns = t;
 	}
+	if (wrapped || t > r->last_time_ns)
+		return batch_problem(r, n, sid, dt, bad, why);
 	r->time_ns = t;
 	return 0;
 }
 
-/* run_ns from its residual and the v1 prediction (time since re-entry). */
+/* run_ns from its residual (NULL: all 0, a width-0 column) and the v1
+ * prediction (time since re-entry), written without branches: the event
+ * types interleave at random. */
 static void fill_run(struct hvt_col_reader *r, hvt_event *ev, uint32_t n, const uint64_t *zz)
 {
+	uint64_t entry = r->entry_ns;
+	int have = r->have_entry;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t pred = 0;
+		uint64_t t = ev[i].time_ns;
 		int is_exit = ev[i].type == HVT_EV_EXIT;
-		if (is_exit && r->have_entry && ev[i].time_ns >= r->entry_ns)
-			pred = ev[i].time_ns - r->entry_ns;
-		ev[i].run_ns = pred + (uint64_t)hvt_unzigzag(zz[i]);
-		if (is_exit) {
-			r->entry_ns = ev[i].time_ns + ev[i].duration_ns;
-			r->have_entry = 1;
-		}
+		uint64_t pred = is_exit & have & (t >= entry) ? t - entry : 0;
+		ev[i].run_ns = pred + (zz ? (uint64_t)hvt_unzigzag(zz[i]) : 0);
+		entry = is_exit ? t + ev[i].duration_ns : entry;
+		have |= is_exit;
 	}
+	r->entry_ns = entry;
+	r->have_entry = have;
 }
 
 static void fill_values(struct hvt_col_reader *r, hvt_event *ev, uint32_t n, const uint64_t *sid,
@@ -264,25 +295,29 @@ int hvt_col_next_batch(struct hvt_col_reader *r, hvt_event *ev, uint32_t max, ui
 	int err = fill_shapes_times(r, ev, n, a, b, bad, why);
 	if (err)
 		return err;
-	if (r->fields & HVT_FIELD_VALUE) {
+	/* A width-0 column is all zeros: the shape's template already holds
+	 * them (value too: every shape's running value stays 0). Run time is
+	 * the exception: its prediction is not 0. */
+	if ((r->fields & HVT_FIELD_VALUE) && r->col[HVT_COL_VALUE].width) {
 		gather(&r->col[HVT_COL_VALUE], r->events, k, n, b);
 		fill_values(r, ev, n, a, b);
 	}
-	if (r->fields & HVT_FIELD_DURATION) {
+	if ((r->fields & HVT_FIELD_DURATION) && r->col[HVT_COL_DURATION].width) {
 		gather(&r->col[HVT_COL_DURATION], r->events, k, n, b);
 		for (uint32_t i = 0; i < n; i++)
 			ev[i].duration_ns = b[i];
 	}
 	if (r->fields & HVT_FIELD_RUN) {
-		gather(&r->col[HVT_COL_RUN], r->events, k, n, b);
-		fill_run(r, ev, n, b);
+		if (r->col[HVT_COL_RUN].width)
+			gather(&r->col[HVT_COL_RUN], r->events, k, n, b);
+		fill_run(r, ev, n, r->col[HVT_COL_RUN].width ? b : NULL);
 	}
-	if (r->fields & HVT_FIELD_REGS_HASH) {
+	if ((r->fields & HVT_FIELD_REGS_HASH) && r->col[HVT_COL_REGS].width) {
 		gather(&r->col[HVT_COL_REGS], r->events, k, n, b);
 		for (uint32_t i = 0; i < n; i++)
 			ev[i].regs_hash = (uint32_t)b[i];
 	}
-	if (r->fields & HVT_FIELD_DATA) {
+	if ((r->fields & HVT_FIELD_DATA) && r->col[HVT_COL_DATA_LEN].width) {
 		gather(&r->col[HVT_COL_DATA_LEN], r->events, k, n, b);
 		if ((err = fill_data(r, ev, n, b, bad, why)) != 0)
 			return err;

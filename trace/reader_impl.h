@@ -88,6 +88,9 @@ struct hvt_reader {
 	struct hvt_payload_buf pb;    /* for metadata and blobs */
 	int started;                  /* merged iteration has begun */
 	struct hvt_stream_state *pending; /* stream whose head was returned last */
+	uint64_t fast_limit;          /* pending's next event may be returned without a
+	                               * merge while its time is below this (UINT64_MAX
+	                               * with one stream), see merge.c */
 	int iter_err;                 /* merged iteration failed: returned until rewind/seek */
 	char msg[HVT_MSG_BYTES];
 	uint64_t err_offset;

@@ -145,6 +145,8 @@ static void run(const char *path, unsigned threads, int rounds, uint64_t events)
 	emit("stats_by_kind", metric, (double)events / best[0], "events/s");
 	emit("reader_chunk_decode_only", metric, (double)events / best[1], "events/s");
 	emit("zstd_decompress_floor", metric, (double)events / best[2], "events/s");
+	emit("stats_over_chunk_decode", metric, best[1] / best[0], "x");
+	emit("chunk_decode_over_zstd_floor", metric, best[2] / best[1], "x");
 	if (threads == 1)
 		emit("stats_by_kind", "exits", (double)exits, "count");
 }

@@ -1,7 +1,7 @@
 /* hvt-gen-trace: writes an N-event trace of bench/synth.c's mixed stream
  * (seeded) across 2 vCPU streams, for the stats benchmark and for trying
  * stats/export on something large.
- *   hvt-gen-trace [-n EVENTS] [-o PATH]     (default 100000000, /tmp/hvt-big.hvt)
+ *   hvt-gen-trace [-n EVENTS] [-o PATH] [-V 1|2]  (default 100000000, /tmp/hvt-big.hvt, v2)
  * Stream 0 uses seed 42 and stream 1 seed 43; the next event always comes
  * from the stream whose next event is earlier, as two vCPUs would record. */
 #include <getopt.h>
@@ -13,9 +13,10 @@
 
 static int usage(FILE *f, int status)
 {
-	fputs("usage: hvt-gen-trace [-n EVENTS] [-o PATH]\n"
+	fputs("usage: hvt-gen-trace [-n EVENTS] [-o PATH] [-V VERSION]\n"
 	      "Writes EVENTS (default 100000000) events of the mixed synthetic stream,\n"
-	      "split over 2 vCPUs, to PATH (default /tmp/hvt-big.hvt).\n", f);
+	      "split over 2 vCPUs, to PATH (default /tmp/hvt-big.hvt), in format\n"
+	      "VERSION (1 or 2, default 2).\n", f);
 	return status;
 }
 
@@ -46,17 +47,21 @@ int main(int argc, char **argv)
 	uint64_t n = 100000000;
 	const char *path = "/tmp/hvt-big.hvt";
 	int c;
-	while ((c = getopt(argc, argv, "n:o:h")) != -1) {
+	uint32_t version = 2;
+	while ((c = getopt(argc, argv, "n:o:V:h")) != -1) {
 		if (c == 'n')
 			n = strtoull(optarg, NULL, 0);
 		else if (c == 'o')
 			path = optarg;
+		else if (c == 'V')
+			version = (uint32_t)strtoul(optarg, NULL, 10);
 		else
 			return usage(c == 'h' ? stdout : stderr, c == 'h' ? 0 : 64);
 	}
 	hvt_writer *w;
 	struct hvt_writer_opts o = HVT_WRITER_OPTS_INIT;
 	o.stream_buffer_bytes = 16u << 20;
+	o.format_version = version;
 	int err = hvt_writer_create(&w, path, &o);
 	if (err) {
 		fprintf(stderr, "hvt-gen-trace: %s: %s\n", path, hvt_writer_last_error());

@@ -33,8 +33,9 @@ int hvt_file_header_decode(const uint8_t in[HVT_FILE_HEADER_BYTES], struct hvt_f
 	h->created_unix_ns = hvt_get_le64(in + 16);
 	h->clock_id = hvt_get_le32(in + 24);
 	h->time_origin_ns = hvt_get_le64(in + 32);
-	/* Minor versions only add what a v1.0 reader may ignore. */
-	if (h->version_major != HVT_FORMAT_MAJOR)
+	/* Minor versions only add what a reader of the same major may ignore;
+	 * majors differ in the events payload (v1 rows, v2 columns). */
+	if (h->version_major < HVT_FORMAT_V1 || h->version_major > HVT_FORMAT_MAJOR_MAX)
 		return HVT_E_BAD_VERSION;
 	return 0;
 }

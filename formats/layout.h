@@ -1,4 +1,4 @@
-/* The byte layout of a v1 trace file (formats/FORMAT.md is the spec): the
+/* The byte layout of a trace file (v1 and v2 share it) (formats/FORMAT.md is the spec): the
  * file header, chunk headers, index entries and the trailer, with their
  * encoders and checked decoders. No I/O here. */
 #ifndef HVT_FORMATS_LAYOUT_H
@@ -7,7 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HVT_FORMAT_MAJOR 1
+#define HVT_FORMAT_V1 1    /* events payload row by row: formats/codec.c */
+#define HVT_FORMAT_V2 2    /* events payload in columns: formats/columns*.c */
+#define HVT_FORMAT_MAJOR HVT_FORMAT_V2     /* what writers write unless asked */
+#define HVT_FORMAT_MAJOR_MAX HVT_FORMAT_V2 /* the newest major this build reads */
 #define HVT_FORMAT_MINOR 0
 
 #define HVT_FILE_MAGIC "\x89HVT\r\n\x1a\n"

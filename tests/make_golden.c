@@ -1,9 +1,11 @@
 /* Writes tests/golden/v1-basic.hvt from golden_spec (3 streams, every event
  * type, metadata with a key set twice, a small blob, several chunks per
- * stream interleaved in the file, and a footer).
+ * stream interleaved in the file, and a footer), or with --v2
+ * tests/golden/v2-basic.hvt from golden_v2_spec in format v2.
  *
  * Run ONCE, by hand, and commit the output:
- *     build/tests/make_golden tests/golden/v1-basic.hvt
+ *     build/bin/make_golden tests/golden/v1-basic.hvt
+ *     build/bin/make_golden --v2 tests/golden/v2-basic.hvt
  * ctest never runs this: the committed file pins what v1 readers accept.
  *
  * The layout is deterministic: the flush interval never fires, chunks close
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "golden_spec.h"
+#include "golden_v2_spec.h"
 #include "layout.h"
 
 static int gfail(const char *what, int rc)
@@ -26,6 +29,8 @@ static int gfail(const char *what, int rc)
 	fprintf(stderr, "make_golden: %s: %s\n", what, hvt_strerror(rc));
 	return 1;
 }
+
+static int v2;
 
 static int write_body(hvt_writer *w)
 {
@@ -44,7 +49,10 @@ static int write_body(hvt_writer *w)
 	struct tev_list ev[GOLDEN_STREAMS] = {{0}};
 	hvt_stream *s[GOLDEN_STREAMS];
 	for (uint32_t i = 0; i < GOLDEN_STREAMS; i++) {
-		golden_events(i, &ev[i]);
+		if (v2)
+			golden2_events(i, &ev[i]);
+		else
+			golden_events(i, &ev[i]);
 		if ((rc = hvt_writer_open_stream(w, i, &s[i])) != 0)
 			return gfail("open_stream", rc);
 	}
@@ -81,11 +89,14 @@ static int patch_header(const char *path)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: make_golden OUT.hvt\n");
+	v2 = argc == 3 && strcmp(argv[1], "--v2") == 0;
+	if (argc != 2 + v2) {
+		fprintf(stderr, "usage: make_golden [--v2] OUT.hvt\n");
 		return 64;
 	}
+	argv += v2;
 	struct hvt_writer_opts o = HVT_WRITER_OPTS_INIT;
+	o.format_version = v2 ? 2 : 1;
 	o.zstd_level = 1;
 	o.chunk_raw_bytes = GOLDEN_CHUNK_RAW;
 	o.flush_interval_ms = 3600u * 1000u; /* never: flushes are explicit */

@@ -18,6 +18,7 @@
 
 #include "bytes.h"
 #include "codec.h"
+#include "columns.h"
 #include "layout.h"
 #include "tsupport.h"
 
@@ -157,7 +158,7 @@ static void fb_footer(struct fb *f)
 /* A plain valid trace: metadata, two streams in two chunks each. */
 static void fb_basic(struct fb *f, int footer)
 {
-	fb_init(f, HVT_FORMAT_MAJOR);
+	fb_init(f, HVT_FORMAT_V1);
 	fb_meta(f, "backend", "kvm");
 	fb_events(f, 0, 0, 5, 100, 1);
 	fb_events(f, 1, 0, 4, 105, 0);
@@ -196,7 +197,7 @@ static void file_level(void)
 	f.b[0] ^= 0x20;
 	fb_save(&f, "bad-file-magic.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR + 1); /* checksum valid, major unknown */
+	fb_init(&f, HVT_FORMAT_MAJOR_MAX + 1); /* checksum valid, major unknown */
 	fb_events(&f, 0, 0, 3, 10, 1);
 	fb_save(&f, "unsupported-major-version.hvt");
 
@@ -238,14 +239,14 @@ static void chunk_headers(void)
 	fb_save(&f, "chunk-bad-magic.hvt");
 
 	/* Hostile headers with valid checksums. */
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(0, 0, 5, 100);
 	off = fb_chunk(&f, &h, raw, encode_events(raw, 0, 5, 100), 1);
 	hvt_put_le32(f.b + off + 16, HVT_MAX_CHUNK_RAW + 1); /* raw_bytes */
 	rehash_header(&f, off);
 	fb_save(&f, "chunk-raw-over-32mib.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(0, 0, 5, 100);
 	h.raw_bytes = h.stored_bytes = 1u << 20; /* far past the end of the file */
 	fb_chunk_as_is(&f, &h, raw, encode_events(raw, 0, 5, 100), 0);
@@ -253,30 +254,30 @@ static void chunk_headers(void)
 	fb_footer(&f);
 	fb_save(&f, "chunk-stored-past-file.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	size_t n = encode_events(raw, 0, 5, 100);
 	h = ev_header(0, 0, (uint32_t)(n / 2 + 1), 100);
 	fb_chunk(&f, &h, raw, n, 0);
 	fb_save(&f, "chunk-events-over-half-raw.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(0, 0, 5, 100);
 	h.last_seq = 7;
 	fb_chunk(&f, &h, raw, encode_events(raw, 0, 5, 100), 1);
 	fb_save(&f, "chunk-last-seq-inconsistent.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(HVT_MAX_STREAMS, 0, 5, 100);
 	fb_chunk(&f, &h, raw, encode_events(raw, 0, 5, 100), 1);
 	fb_save(&f, "chunk-stream-out-of-range.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(0, 0, 5, 100);
 	h.type = 9;
 	fb_chunk(&f, &h, raw, encode_events(raw, 0, 5, 100), 1);
 	fb_save(&f, "chunk-unknown-type.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(0, 0, 5, 100);
 	h.last_time_ns = 50; /* before the first */
 	fb_chunk(&f, &h, raw, encode_events(raw, 0, 5, 100), 1);
@@ -296,7 +297,7 @@ static void payloads(void)
 
 	/* zstd frames whose content is not the declared size; hashes valid. */
 	for (int longer = 0; longer < 2; longer++) {
-		fb_init(&f, HVT_FORMAT_MAJOR);
+		fb_init(&f, HVT_FORMAT_V1);
 		h = ev_header(0, 0, 8, 100);
 		off = fb_chunk(&f, &h, raw, encode_events(raw, 0, 8, 100), 1);
 		uint32_t declared = hvt_get_le32(f.b + off + 16);
@@ -307,7 +308,7 @@ static void payloads(void)
 	}
 
 	/* An event whose tag has an out-of-range kind, checksums valid. */
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	size_t n = encode_events(raw, 0, 4, 100);
 	raw[n] = (uint8_t)(HVT_EV_EXIT | (HVT_EXIT_KIND_MAX + 1) << 4);
 	raw[n + 1] = 0;
@@ -317,7 +318,7 @@ static void payloads(void)
 	fb_save(&f, "event-invalid-kind.hvt");
 
 	/* Valid events with bytes left over after the declared count. */
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	n = encode_events(raw, 0, 5, 100);
 	raw[n] = HVT_EV_EXIT;
 	raw[n + 1] = 0;
@@ -326,14 +327,14 @@ static void payloads(void)
 	fb_save(&f, "bytes-after-last-event.hvt");
 
 	/* The header's last time is not the last event's time. */
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	h = ev_header(0, 0, 5, 100);
 	h.last_time_ns += 5;
 	fb_chunk(&f, &h, raw, encode_events(raw, 0, 5, 100), 1);
 	fb_save(&f, "last-time-mismatch.hvt");
 
 	/* The first event is coded later than the header's first time. */
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	n = encode_events(raw, 0, 5, 100);
 	h = ev_header(0, 0, 5, 100);
 	h.first_time_ns = 90;
@@ -362,24 +363,178 @@ static void payloads(void)
 	fb_save(&f, "blob-part-past-total.hvt");
 
 	/* A metadata chunk whose value length runs past its end. */
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	const uint8_t meta[] = {3, 'k', 'e', 'y', 40, 'v'};
 	h = (struct hvt_chunk_header){.type = HVT_CHUNK_META, .stream = HVT_STREAM_META};
 	fb_chunk(&f, &h, meta, sizeof(meta), 1);
 	fb_save(&f, "meta-value-past-end.hvt");
 }
 
+/* encode_events's events as a v2 (columnar) payload. */
+static size_t encode_v2(uint8_t *out, uint64_t first, uint32_t n, uint64_t t0)
+{
+	struct hvt_col_builder b;
+	if (hvt_col_builder_init(&b, 4096) != 0)
+		abort();
+	hvt_col_builder_reset(&b, t0);
+	for (uint32_t i = 0; i < n; i++) {
+		hvt_event ev;
+		memset(&ev, 0, sizeof(ev));
+		ev.type = (uint8_t)(1 + (first + i) % HVT_EV_TYPE_MAX);
+		ev.time_ns = t0 + 10 * i;
+		ev.value = first + i + 1;
+		ev.pc = 0x1000 + 4 * (first + i);
+		if (ev.type == HVT_EV_MARKER) {
+			ev.data = (const uint8_t *)"hi";
+			ev.data_len = 2;
+		}
+		if (hvt_col_add(&b, &ev) != 0)
+			abort();
+	}
+	size_t len = hvt_col_finish(&b, out);
+	hvt_col_builder_free(&b);
+	return len;
+}
+
+/* Offset of the width byte of column c (HVT_COL_COUNT: the data bytes) in
+ * a v2 payload of n events whose ids are one byte each. */
+static size_t v2_col_at(const uint8_t *raw, uint32_t n, int c)
+{
+	const uint8_t *p = raw, *end = raw + 4096;
+	uint64_t nshapes, v;
+	hvt_get_varint(&p, end, &nshapes);
+	for (uint64_t s = 0; s < nshapes; s++) {
+		p++;
+		for (int k = 0; k < 8; k++)
+			hvt_get_varint(&p, end, &v);
+	}
+	p += n;
+	for (int k = 0; k < c; k++)
+		p += 1 + (size_t)*p * n;
+	return (size_t)(p - raw);
+}
+
+/* A v2 file holding stream 0's good chunk then a chunk edited by edit(). */
+static void v2_case(const char *name, void (*edit)(uint8_t *raw, size_t *len, struct hvt_chunk_header *h))
+{
+	struct fb f;
+	uint8_t raw[4096];
+	fb_init(&f, HVT_FORMAT_V2);
+	struct hvt_chunk_header h = ev_header(0, 0, 5, 100);
+	fb_chunk(&f, &h, raw, encode_v2(raw, 0, 5, 100), 1);
+	h = ev_header(0, 5, 6, 200);
+	size_t len = encode_v2(raw, 5, 6, 200);
+	edit(raw, &len, &h);
+	fb_chunk(&f, &h, raw, len, 1);
+	fb_footer(&f);
+	fb_save(&f, name);
+}
+
+static void bad_shape_kind(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)len, (void)h;
+	raw[1] = (uint8_t)(HVT_EV_TIMER | (HVT_TIMER_CANCEL + 1) << 4); /* first shape's tag */
+}
+
+static void bad_shape_count(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)len, (void)h;
+	raw[0] = 0;
+}
+
+static void bad_shape_id(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)len, (void)h;
+	raw[v2_col_at(raw, 6, HVT_COL_TIME) - 1] = 6; /* the last event's id, of 6 shapes */
+}
+
+static void bad_width(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)len, (void)h;
+	raw[v2_col_at(raw, 6, HVT_COL_REGS)] = 5; /* a 5-byte register checksum */
+}
+
+/* The value column one plane wider than it needs (a zero top plane). */
+static void wide_column(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)h;
+	size_t at = v2_col_at(raw, 6, HVT_COL_VALUE), w = raw[at], top = at + 1 + w * 6;
+	memmove(raw + top + 6, raw + top, *len - top);
+	memset(raw + top, 0, 6);
+	raw[at] = (uint8_t)(w + 1);
+	*len += 6;
+}
+
+static void column_past_end(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)h;
+	*len = v2_col_at(raw, 6, HVT_COL_VALUE) + 3; /* cut inside the value column */
+}
+
+static void bytes_after(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)h;
+	raw[(*len)++] = 0x55;
+}
+
+static void data_past_chunk(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)h;
+	*len -= 1; /* the marker's 2 label bytes: one is missing */
+}
+
+static void first_time_off(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)len, (void)h;
+	raw[v2_col_at(raw, 6, HVT_COL_TIME) + 1] = 3; /* first delta must be 0 */
+}
+
+static void last_time_off(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)raw, (void)len;
+	h->last_time_ns += 1;
+}
+
+static void time_past_last(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)len, (void)h;
+	raw[v2_col_at(raw, 6, HVT_COL_TIME) + 3] = 200; /* third event jumps past the end */
+}
+
+/* A v1 row payload in a v2 file: read as columns, it is nonsense. */
+static void v1_payload(uint8_t *raw, size_t *len, struct hvt_chunk_header *h)
+{
+	(void)h;
+	*len = encode_events(raw, 5, 6, 200);
+}
+
+static void payloads_v2(void)
+{
+	v2_case("v2-shape-invalid-kind.hvt", bad_shape_kind);
+	v2_case("v2-shape-count-zero.hvt", bad_shape_count);
+	v2_case("v2-shape-id-out-of-range.hvt", bad_shape_id);
+	v2_case("v2-column-width-too-big.hvt", bad_width);
+	v2_case("v2-column-wider-than-values.hvt", wide_column);
+	v2_case("v2-column-past-payload.hvt", column_past_end);
+	v2_case("v2-bytes-after-last-column.hvt", bytes_after);
+	v2_case("v2-data-past-chunk.hvt", data_past_chunk);
+	v2_case("v2-first-time-mismatch.hvt", first_time_off);
+	v2_case("v2-last-time-mismatch.hvt", last_time_off);
+	v2_case("v2-time-past-last.hvt", time_past_last);
+	v2_case("v2-v1-payload.hvt", v1_payload);
+}
+
 static void streams_and_index(void)
 {
 	struct fb f;
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	fb_events(&f, 0, 0, 5, 100, 1);
 	fb_events(&f, 0, 6, 4, 200, 1); /* seq 5 missing */
 	fb_footer(&f);
 	fb_save(&f, "stream-sequence-skips.hvt");
 
-	fb_init(&f, HVT_FORMAT_MAJOR);
+	fb_init(&f, HVT_FORMAT_V1);
 	fb_events(&f, 2, 0, 5, 100, 1);
 	fb_events(&f, 2, 5, 4, 120, 1); /* starts before the previous chunk's end */
 	fb_save(&f, "stream-time-goes-back.hvt");
@@ -424,6 +579,7 @@ int main(int argc, char **argv)
 	file_level();
 	chunk_headers();
 	payloads();
+	payloads_v2();
 	streams_and_index();
 	return 0;
 }

@@ -1,7 +1,9 @@
 /* The command line on real files: `hvtrace check` exit statuses (0 intact,
  * 1 truncated or footer missing, 2 corrupt, 66 unreadable) and what it
  * says; `hvtrace dump` prints one line per event; `hvtrace info` reads the
- * golden trace. The binary comes from $<TARGET_FILE:hvtrace>. */
+ * golden trace and names its version; `hvtrace convert` rewrites v1 as v2
+ * and back with every event, metadata and blob intact, and never replaces
+ * an existing file unless asked. The binary comes from $<TARGET_FILE:hvtrace>. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glob.h>
 #include <sys/wait.h>
 
 #include "layout.h"
@@ -142,6 +145,112 @@ static void test_info_golden(void **state)
 	    !strstr(out, "demo-v2"))
 		fail_msg("info on the golden trace says: %s", out);
 	assert_int_equal(run("check", golden, out, sizeof(out), NULL), 0);
+	if (!strstr(out, "ok"))
+		fail_msg("check on the golden trace says: %s", out);
+	assert_int_equal(run("info", golden, out, sizeof(out), NULL), 0);
+	if (!strstr(out, "v1.0 (row-coded events)"))
+		fail_msg("info does not name format v1: %s", out);
+}
+
+/* Events, metadata and blob of two traces are the same, through the API. */
+static void assert_same_trace(const char *a_path, const char *b_path, unsigned b_major)
+{
+	hvt_reader *a, *b;
+	struct tev_list ea = {0}, eb = {0};
+	struct hvt_trace_info ib;
+	assert_int_equal(hvt_reader_open(&a, a_path, NULL), 0);
+	assert_int_equal(hvt_reader_open(&b, b_path, NULL), 0);
+	hvt_reader_get_info(b, &ib);
+	assert_int_equal(ib.version_major, b_major);
+	assert_int_equal(tread_merged(a, &ea), 0);
+	assert_int_equal(tread_merged(b, &eb), 0);
+	tev_list_assert_eq(&ea, &eb, "converted");
+	assert_int_equal(hvt_reader_meta_count(a), hvt_reader_meta_count(b));
+	for (size_t i = 0; i < hvt_reader_meta_count(a); i++) {
+		const char *ka, *va, *kb, *vb;
+		size_t la, lb;
+		assert_int_equal(hvt_reader_meta_at(a, i, &ka, &va, &la), 0);
+		assert_int_equal(hvt_reader_meta_at(b, i, &kb, &vb, &lb), 0);
+		assert_string_equal(ka, kb);
+		assert_int_equal(la, lb);
+		assert_memory_equal(va, vb, la + 1);
+	}
+	char na[256], nb[256];
+	const uint8_t *da, *db;
+	size_t la, lb, nblobs = 0;
+	for (size_t i = 0; hvt_reader_blob_name(a, i, na, sizeof(na)) == 0; i++, nblobs++) {
+		assert_int_equal(hvt_reader_blob_name(b, i, nb, sizeof(nb)), 0);
+		assert_string_equal(na, nb);
+		assert_int_equal(hvt_reader_blob(a, na, &da, &la), 0);
+		assert_int_equal(hvt_reader_blob(b, nb, &db, &lb), 0);
+		assert_int_equal(la, lb);
+		assert_memory_equal(da, db, la);
+	}
+	assert_int_equal(hvt_reader_blob_name(b, nblobs, nb, sizeof(nb)), HVT_E_NOT_FOUND);
+	tev_list_free(&ea);
+	tev_list_free(&eb);
+	hvt_reader_close(a);
+	hvt_reader_close(b);
+}
+
+static void test_convert(void **state)
+{
+	(void)state;
+	char out[8192], v2[512], v1[512], args[1200];
+	ttmp_path(v2, sizeof(v2), "conv-v2.hvt");
+	ttmp_path(v1, sizeof(v1), "conv-v1.hvt");
+	assert_int_equal(run("convert", golden, out, sizeof(out), NULL), 64); /* OUT missing */
+	snprintf(args, sizeof(args), "convert '%s'", golden);
+	assert_int_equal(run(args, v2, out, sizeof(out), NULL), 0);
+	assert_same_trace(golden, v2, 2);
+	assert_int_equal(run("info", v2, out, sizeof(out), NULL), 0);
+	if (!strstr(out, "v2.0 (columnar events)"))
+		fail_msg("info does not name format v2: %s", out);
+	snprintf(args, sizeof(args), "convert --format-version 1 '%s'", v2);
+	assert_int_equal(run(args, v1, out, sizeof(out), NULL), 0);
+	assert_same_trace(golden, v1, 1);
+	/* An existing OUT is kept, byte for byte, unless --force. */
+	size_t before_len, after_len;
+	uint8_t *before = tslurp(v1, &before_len);
+	snprintf(args, sizeof(args), "convert '%s'", golden);
+	assert_int_equal(run(args, v1, out, sizeof(out), NULL), 73);
+	if (!strstr(out, "exists"))
+		fail_msg("convert onto an existing file says: %s", out);
+	uint8_t *after = tslurp(v1, &after_len);
+	assert_int_equal(before_len, after_len);
+	assert_memory_equal(before, after, before_len);
+	free(after);
+	snprintf(args, sizeof(args), "convert --force '%s'", golden);
+	assert_int_equal(run(args, v1, out, sizeof(out), NULL), 0);
+	assert_same_trace(golden, v1, 2);
+	free(before);
+	snprintf(args, sizeof(args), "convert --format-version 3 '%s'", golden);
+	assert_int_equal(run(args, v2, out, sizeof(out), NULL), 64);
+}
+
+/* A corrupt input converts to nothing: no OUT, no temporary file left. */
+static void test_convert_corrupt(void **state)
+{
+	(void)state;
+	char out[8192], bad[512], dst[512], args[1200];
+	size_t len;
+	uint8_t *buf = tslurp(intact, &len);
+	struct hvt_chunk_info ci;
+	chunk_of(buf, len, 2, &ci);
+	buf[ci.offset + 72 + ci.stored_bytes / 2] ^= 0x10; /* a payload byte */
+	ttmp_path(bad, sizeof(bad), "conv-bad.hvt");
+	ttmp_path(dst, sizeof(dst), "conv-bad-out.hvt");
+	tspew(bad, buf, len);
+	free(buf);
+	snprintf(args, sizeof(args), "convert '%s'", bad);
+	int rc = run(args, dst, out, sizeof(out), NULL);
+	if (rc != 2)
+		fail_msg("convert of a corrupt trace: status %d: %s", rc, out);
+	if (!strstr(out, "offset"))
+		fail_msg("convert of a corrupt trace says: %s", out);
+	glob_t g;
+	snprintf(args, sizeof(args), "%s*", dst); /* OUT and OUT.tmpPID */
+	assert_int_equal(glob(args, 0, NULL, &g), GLOB_NOMATCH);
 }
 
 int main(int argc, char **argv)
@@ -156,6 +265,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_dump_lines),
 		cmocka_unit_test(test_info_golden),
+		cmocka_unit_test(test_convert),
+		cmocka_unit_test(test_convert_corrupt),
 	};
 	return cmocka_run_group_tests(tests, setup, ttmp_teardown);
 }

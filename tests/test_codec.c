@@ -204,7 +204,7 @@ static void test_event_prefixes(void **state)
 {
 	(void)state;
 	struct tprng p;
-	uint8_t data[HVT_X86_NREGS * 8 + 4096];
+	uint8_t data[HVT_ARM64_NREGS * 8 + 4096];
 	uint8_t buf[8192];
 	tprng_seed(&p, 0x5eed0004);
 	for (int k = 0; k < 400; k++) {

@@ -1,6 +1,7 @@
-/* The committed golden trace (tests/golden/v1-basic.hvt) still reads back
- * exactly as golden_spec describes: every event, the metadata, the blob.
- * This pins v1 compatibility; the test never regenerates the file. */
+/* The committed golden traces still read back exactly as their specs say:
+ * every event, the metadata, the blob. `test_golden v1-basic.hvt` pins v1
+ * (golden_spec), `test_golden v2-basic.hvt 2` pins v2 (golden_v2_spec).
+ * The test never regenerates the files. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,15 +12,17 @@
 #include <string.h>
 
 #include "golden_spec.h"
+#include "golden_v2_spec.h"
 #include "layout.h"
 
 static const char *golden_path;
+static unsigned golden_major = 1;
 
 static void check_info(hvt_reader *r)
 {
 	struct hvt_trace_info in;
 	hvt_reader_get_info(r, &in);
-	assert_int_equal(in.version_major, 1);
+	assert_int_equal(in.version_major, golden_major);
 	assert_int_equal(in.version_minor, 0);
 	assert_int_equal(in.clock_id, HVT_CLOCK_MONOTONIC);
 	assert_true(in.time_origin_ns == GOLDEN_TIME_ORIGIN);
@@ -69,7 +72,10 @@ static void test_golden_events(void **state)
 	tsplit_streams(&got, per, GOLDEN_STREAMS);
 	for (uint32_t s = 0; s < GOLDEN_STREAMS; s++) {
 		struct tev_list want = {0};
-		golden_events(s, &want);
+		if (golden_major == 2)
+			golden2_events(s, &want);
+		else
+			golden_events(s, &want);
 		tev_list_assert_eq(&want, &per[s], "golden stream");
 		tev_list_free(&want);
 		tev_list_free(&per[s]);
@@ -109,11 +115,13 @@ static void test_golden_meta_and_blob(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: test_golden GOLDEN.hvt\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: test_golden GOLDEN.hvt [MAJOR]\n");
 		return 2;
 	}
 	golden_path = argv[1];
+	if (argc == 3)
+		golden_major = (unsigned)atoi(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_golden_events),
 		cmocka_unit_test(test_golden_meta_and_blob),

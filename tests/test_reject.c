@@ -54,6 +54,19 @@ static const struct reject_case cases[] = {
 	{"last-time-mismatch.hvt", HVT_E_SEQUENCE, 2, 1},
 	{"first-time-mismatch.hvt", HVT_E_SEQUENCE, 2, 1},
 	{"blob-part-past-total.hvt", HVT_E_BAD_LENGTH, 2, 0},
+	/* v2 (columnar) payloads, checksums valid */
+	{"v2-shape-invalid-kind.hvt", HVT_E_BAD_EVENT, 2, 1},
+	{"v2-shape-count-zero.hvt", HVT_E_BAD_EVENT, 2, 1},
+	{"v2-shape-id-out-of-range.hvt", HVT_E_BAD_EVENT, 2, 1},
+	{"v2-column-width-too-big.hvt", HVT_E_BAD_LENGTH, 2, 1},
+	{"v2-column-wider-than-values.hvt", HVT_E_BAD_LENGTH, 2, 1},
+	{"v2-column-past-payload.hvt", HVT_E_BAD_LENGTH, 2, 1},
+	{"v2-bytes-after-last-column.hvt", HVT_E_BAD_LENGTH, 2, 1},
+	{"v2-data-past-chunk.hvt", HVT_E_BAD_EVENT, 2, 1},
+	{"v2-first-time-mismatch.hvt", HVT_E_SEQUENCE, 2, 1},
+	{"v2-last-time-mismatch.hvt", HVT_E_SEQUENCE, 2, 1},
+	{"v2-time-past-last.hvt", HVT_E_SEQUENCE, 2, 1},
+	{"v2-v1-payload.hvt", HVT_E_BAD_EVENT, 2, 1},
 };
 #define NCASES (sizeof(cases) / sizeof(cases[0]))
 

@@ -63,7 +63,7 @@ static void check_info(hvt_reader *r, struct tev_list s[NSTREAMS], uint64_t min_
 		first = s[i].ev[0].time_ns < first ? s[i].ev[0].time_ns : first;
 		last = s[i].ev[s[i].n - 1].time_ns > last ? s[i].ev[s[i].n - 1].time_ns : last;
 	}
-	assert_int_equal(in.version_major, 1);
+	assert_int_equal(in.version_major, tformat_version());
 	assert_int_equal(in.has_footer, 1);
 	assert_int_equal(in.truncated, 0);
 	assert_true(in.lost_bytes == 0 && in.valid_bytes == in.file_bytes);

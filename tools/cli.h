@@ -29,6 +29,7 @@ int hvt_cmd_diff(int argc, char **argv);
 int hvt_cmd_report(int argc, char **argv);
 /* `hvtrace top FILE` is `hvtrace stats --live FILE` (cmd_stats.c). */
 int hvt_cmd_top(int argc, char **argv);
+int hvt_cmd_convert(int argc, char **argv);
 
 /* The exit status of a guest run that ended with end_reason (enum
  * hvt_end_reason): the guest's exit code on power-off, 124 timeout, 130

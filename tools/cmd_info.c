@@ -8,7 +8,8 @@
 static void usage(FILE *f)
 {
 	fputs("usage: hvtrace info FILE\n\n"
-	      "Prints the trace's header, its state (complete, footer missing, or\n"
+	      "Prints the trace's header (format version: v1 row-coded or v2 columnar\n"
+	      "events; `hvtrace convert` rewrites one as the other), its state (complete, footer missing, or\n"
 	      "truncated and how much was lost), event and chunk counts, compression,\n"
 	      "the guest architecture (x86_64 or arm64) and backend (kvm or hvf), each\n"
 	      "stream (one per vCPU), the metadata and the blobs it carries.\n"
@@ -41,7 +42,8 @@ static void print_header(const char *path, const struct hvt_trace_info *in)
 	gmtime_r(&secs, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
 	printf("trace:       %s (%s)\n", path, cli_fmt_bytes(b1, sizeof(b1), in->file_bytes));
-	printf("format:      v%u.%u, created %s, clock %s\n", in->version_major, in->version_minor,
+	printf("format:      v%u.%u (%s), created %s, clock %s\n", in->version_major,
+	       in->version_minor, in->version_major >= 2 ? "columnar events" : "row-coded events",
 	       when, in->clock_id == 1 ? "monotonic" : "unknown");
 	print_state(in);
 	printf("events:      %" PRIu64 " in %" PRIu64 " chunk%s, %u stream%s\n", in->events,

@@ -15,6 +15,7 @@ static const struct hvt_cmd commands[] = {
 	{"top", "follow a trace being recorded: per-kind exit rates every second", hvt_cmd_top},
 	{"export", "convert to Perfetto/Chrome trace JSON, speedscope, JSON lines or CSV", hvt_cmd_export},
 	{"diff", "first event where two traces differ; exit 0 same, 1 differ, 2 corrupt", hvt_cmd_diff},
+	{"convert", "rewrite a trace in another format version (v1 rows, v2 columns)", hvt_cmd_convert},
 };
 
 static void usage(FILE *f)

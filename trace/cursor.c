@@ -14,7 +14,16 @@ int hvt_chunk_cursor_create(hvt_reader *r, hvt_chunk_cursor **out)
 	if (!c)
 		return HVT_E_NOMEM;
 	c->r = r;
+	c->fields = HVT_FIELDS_ALL;
 	*out = c;
+	return 0;
+}
+
+int hvt_chunk_cursor_set_fields(hvt_chunk_cursor *c, unsigned fields)
+{
+	if (!c || (fields & ~HVT_FIELDS_ALL))
+		return HVT_E_INVAL;
+	c->fields = fields;
 	return 0;
 }
 
@@ -23,6 +32,7 @@ void hvt_chunk_cursor_free(hvt_chunk_cursor *c)
 	if (!c)
 		return;
 	hvt_payload_free(&c->pb);
+	hvt_col_reader_free(&c->col);
 	free(c);
 }
 
@@ -37,6 +47,22 @@ static int cursor_fail(hvt_chunk_cursor *c, int err, const char *why)
 		 (unsigned long long)c->chunk->offset, c->chunk->h.stream, c->decoded, why);
 	c->err_offset = c->chunk->offset;
 	c->chunk = NULL; /* the rest of this chunk is not trusted */
+	return err;
+}
+
+/* A v2 payload's columns, located and bounded before any event is read. */
+static int load_columns(hvt_chunk_cursor *c, const struct hvt_chunk_rec *rec, const uint8_t *raw)
+{
+	const char *why;
+	const struct hvt_chunk_header *h = &rec->h;
+	int err = hvt_col_open(&c->col, raw, h->raw_bytes, h->events, h->first_time_ns,
+			       h->last_time_ns, c->fields, &why);
+	c->batch_n = c->batch_i = 0;
+	if (err) {
+		snprintf(c->msg, sizeof(c->msg), "chunk at offset %llu (stream %u): columns: %s",
+			 (unsigned long long)rec->offset, h->stream, why);
+		c->err_offset = rec->offset;
+	}
 	return err;
 }
 
@@ -56,23 +82,58 @@ int hvt_chunk_cursor_load(hvt_chunk_cursor *c, uint64_t chunk_index)
 		c->err_offset = rec->offset;
 		return err;
 	}
-	c->chunk = rec;
-	c->p = raw;
-	c->end = raw + rec->h.raw_bytes;
 	c->decoded = 0;
-	hvt_codec_reset(&c->codec, rec->h.first_time_ns);
+	c->columnar = r->fh.version_major >= 2;
+	if (c->columnar) {
+		if ((err = load_columns(c, rec, raw)) != 0)
+			return err;
+	} else {
+		c->p = raw;
+		c->end = raw + rec->h.raw_bytes;
+		hvt_codec_reset(&c->codec, rec->h.first_time_ns);
+	}
+	c->chunk = rec;
 	return 0;
 }
 
 /* End of the chunk: every byte used, the last time the header's. */
 static int cursor_end(hvt_chunk_cursor *c)
 {
-	if (c->p != c->end)
-		return cursor_fail(c, HVT_E_BAD_LENGTH, "bytes left after the last event");
-	if (c->codec.time_ns != c->chunk->h.last_time_ns)
+	const char *why = c->columnar ? hvt_col_end_problem(&c->col)
+		: c->p != c->end ? "bytes left after the last event" : NULL;
+	if (why)
+		return cursor_fail(c, HVT_E_BAD_LENGTH, why);
+	if ((c->columnar ? c->col.time_ns : c->codec.time_ns) != c->chunk->h.last_time_ns)
 		return cursor_fail(c, HVT_E_SEQUENCE, "last event time differs from the header");
 	c->chunk = NULL;
 	return 0;
+}
+
+/* v2: events come from a batch decoded column by column. */
+static int next_columnar(hvt_chunk_cursor *c, const hvt_event **ev)
+{
+	const struct hvt_chunk_header *h = &c->chunk->h;
+	if (c->batch_i == c->batch_n) {
+		const char *why;
+		uint32_t bad;
+		if (c->decoded == h->events)
+			return cursor_end(c);
+		int n = hvt_col_next_batch(&c->col, c->batch, HVT_COL_BATCH, &bad, &why);
+		if (n <= 0) {
+			c->decoded += bad;
+			return cursor_fail(c, n ? n : HVT_E_BAD_EVENT, n ? why : "events missing");
+		}
+		uint64_t seq = h->first_seq + c->decoded;
+		for (int i = 0; i < n; i++) {
+			c->batch[i].stream = h->stream;
+			c->batch[i].seq = seq + (uint64_t)i;
+		}
+		c->batch_n = (uint32_t)n;
+		c->batch_i = 0;
+	}
+	c->decoded++;
+	*ev = &c->batch[c->batch_i++];
+	return 1;
 }
 
 int hvt_chunk_cursor_next(hvt_chunk_cursor *c, const hvt_event **ev)
@@ -80,6 +141,8 @@ int hvt_chunk_cursor_next(hvt_chunk_cursor *c, const hvt_event **ev)
 	const char *why;
 	if (!c->chunk)
 		return 0;
+	if (c->columnar)
+		return next_columnar(c, ev);
 	const struct hvt_chunk_header *h = &c->chunk->h;
 	if (c->decoded == h->events)
 		return cursor_end(c);

@@ -19,6 +19,13 @@ static int advance(hvt_reader *r, struct hvt_stream_state *s)
 {
 	const hvt_event *ev;
 	s->has_head = 0;
+	if (s->cur && s->cur->chunk && s->cur->columnar && s->cur->batch_i < s->cur->batch_n) {
+		/* v2's fast path: the next event is already decoded in the batch
+		 * (hvt_chunk_cursor_next would hand out the same, one call deeper). */
+		s->cur->decoded++;
+		s->head = &s->cur->batch[s->cur->batch_i++];
+		return s->has_head = 1;
+	}
 	if (!s->cur) {
 		int err = hvt_chunk_cursor_create(r, &s->cur);
 		if (err)
@@ -26,8 +33,10 @@ static int advance(hvt_reader *r, struct hvt_stream_state *s)
 	}
 	for (;;) {
 		int rc = hvt_chunk_cursor_next(s->cur, &ev);
-		if (rc == 1)
+		if (rc == 1) {
+			s->head = ev;
 			return s->has_head = 1;
+		}
 		if (rc < 0) {
 			stream_fail(r, s);
 			return rc;
@@ -54,6 +63,36 @@ static int start(hvt_reader *r)
 	return 0;
 }
 
+/* The smallest head time of the streams other than best: until pending's
+ * events reach it, pending keeps winning (strictly below it, so ties still
+ * go through the merge and its stream order). One stream: no limit. */
+static uint64_t others_limit(const hvt_reader *r, const struct hvt_stream_state *best)
+{
+	uint64_t lim = UINT64_MAX;
+	for (uint32_t i = 0; i < r->nstreams; i++) {
+		const struct hvt_stream_state *s = &r->streams[i];
+		if (s != best && s->has_head && s->head->time_ns <= lim)
+			lim = s->head->time_ns;
+	}
+	return lim;
+}
+
+/* v2's fast path: pending's next event is already decoded in its cursor's
+ * batch and still wins the merge. NULL when the full path must run. */
+static const hvt_event *next_fast(hvt_reader *r)
+{
+	struct hvt_stream_state *s = r->pending;
+	hvt_chunk_cursor *c = s ? s->cur : NULL;
+	if (!c || !c->chunk || !c->columnar || c->batch_i >= c->batch_n)
+		return NULL;
+	const hvt_event *e = &c->batch[c->batch_i];
+	if (e->time_ns >= r->fast_limit && !(r->fast_limit == UINT64_MAX && r->nstreams == 1))
+		return NULL;
+	c->batch_i++;
+	c->decoded++;
+	return s->head = e;
+}
+
 int hvt_reader_next(hvt_reader *r, const hvt_event **ev)
 {
 	int rc = 0;
@@ -61,6 +100,8 @@ int hvt_reader_next(hvt_reader *r, const hvt_event **ev)
 	 * streams would hand out a timeline with a hole in it. */
 	if (r->iter_err)
 		return r->iter_err;
+	if (r->started && (*ev = next_fast(r)) != NULL)
+		return 1;
 	if (!r->started)
 		rc = start(r);
 	else if (r->pending)
@@ -71,13 +112,14 @@ int hvt_reader_next(hvt_reader *r, const hvt_event **ev)
 	struct hvt_stream_state *best = NULL;
 	for (uint32_t i = 0; i < r->nstreams; i++) {
 		struct hvt_stream_state *s = &r->streams[i];
-		if (s->has_head && (!best || s->cur->ev.time_ns < best->cur->ev.time_ns))
+		if (s->has_head && (!best || s->head->time_ns < best->head->time_ns))
 			best = s;
 	}
 	if (!best)
 		return 0;
 	r->pending = best;
-	*ev = &best->cur->ev;
+	r->fast_limit = others_limit(r, best);
+	*ev = best->head;
 	return 1;
 }
 
@@ -123,7 +165,7 @@ static int seek_stream_time(hvt_reader *r, struct hvt_stream_state *s, uint64_t 
 	reset_stream(s, first_chunk_reaching(r, s, t, 0));
 	int rc;
 	while ((rc = advance(r, s)) == 1) {
-		uint64_t et = s->cur->ev.time_ns;
+		uint64_t et = s->head->time_ns;
 		if (et > t || (et == t && include_equal))
 			return 0;
 	}
@@ -152,7 +194,7 @@ static int seek_stream_seq(hvt_reader *r, struct hvt_stream_state *s, uint64_t s
 	reset_stream(s, ci);
 	int rc;
 	while ((rc = advance(r, s)) == 1)
-		if (s->cur->ev.seq == seq)
+		if (s->head->seq == seq)
 			return 0;
 	return rc < 0 ? rc : HVT_E_NOT_FOUND;
 }
@@ -167,7 +209,7 @@ int hvt_reader_seek_seq(hvt_reader *r, uint32_t stream, uint64_t seq)
 		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "no stream %u", stream);
 	r->iter_err = 0;
 	int rc = seek_stream_seq(r, target, seq);
-	uint64_t t = rc ? 0 : target->cur->ev.time_ns;
+	uint64_t t = rc ? 0 : target->head->time_ns;
 	for (uint32_t i = 0; i < r->nstreams && !rc; i++) {
 		struct hvt_stream_state *s = &r->streams[i];
 		/* Lower ids win ties, so they resume after t; higher ids at t. */

@@ -195,6 +195,51 @@ int hvt_reader_blob(hvt_reader *r, const char *name, const uint8_t **data, size_
 	return 0;
 }
 
+/* Name and part offset of a blob chunk (its framing checked). */
+static int blob_head(hvt_reader *r, const struct hvt_chunk_rec *c, const uint8_t **name,
+		     size_t *nlen, uint64_t *part_off)
+{
+	const uint8_t *raw;
+	int err = hvt_payload_load(&r->src, &r->pb, c, &raw, r->msg, sizeof(r->msg));
+	if (!err)
+		err = hvt_reader_check_blob_part(r, c, raw);
+	if (err) {
+		r->err_offset = c->offset;
+		return err;
+	}
+	const uint8_t *p = raw, *end = raw + c->h.raw_bytes;
+	uint64_t total;
+	get_bytes(&p, end, HVT_MAX_KEY_BYTES, name, nlen);
+	hvt_get_varint(&p, end, &total);
+	hvt_get_varint(&p, end, part_off);
+	return 0;
+}
+
+int hvt_reader_blob_name(hvt_reader *r, size_t i, char *buf, size_t len)
+{
+	if (!r || !buf || !len)
+		return HVT_E_INVAL;
+	for (uint64_t k = 0; k < r->nchunks; k++) {
+		const struct hvt_chunk_rec *c = &r->chunks[k];
+		const uint8_t *name;
+		size_t nlen;
+		uint64_t off;
+		if (c->h.type != HVT_CHUNK_BLOB)
+			continue;
+		int err = blob_head(r, c, &name, &nlen, &off);
+		if (err)
+			return err;
+		if (off != 0 || i-- != 0)
+			continue;
+		if (nlen >= len)
+			return HVT_E_INVAL;
+		memcpy(buf, name, nlen);
+		buf[nlen] = 0;
+		return 0;
+	}
+	return HVT_E_NOT_FOUND;
+}
+
 size_t hvt_reader_meta_count(const hvt_reader *r)
 {
 	return r->nmeta;

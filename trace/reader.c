@@ -59,8 +59,8 @@ static int read_file_header(hvt_reader *r)
 	if (!err)
 		err = hvt_file_header_decode(buf, &r->fh);
 	if (err == HVT_E_BAD_VERSION)
-		return hvt_reader_fail(r, err, 8, "file header at offset 8: format version %u.%u; this build reads %u.x",
-				       r->fh.version_major, r->fh.version_minor, HVT_FORMAT_MAJOR);
+		return hvt_reader_fail(r, err, 8, "file header at offset 8: format version %u.%u; this build reads 1.x to %u.x",
+				       r->fh.version_major, r->fh.version_minor, HVT_FORMAT_MAJOR_MAX);
 	if (err)
 		return hvt_reader_fail(r, err, 0, "file header at offset 0: %s", hvt_strerror(err));
 	return 0;

@@ -7,6 +7,7 @@
 #include <zstd.h>
 
 #include "codec.h"
+#include "columns.h"
 #include "hvtrace/hvtrace.h"
 #include "layout.h"
 #include "source.h"
@@ -35,8 +36,14 @@ struct hvt_chunk_cursor {
 	const uint8_t *p;                  /* next event */
 	const uint8_t *end;
 	uint32_t decoded;                  /* events returned from this chunk */
-	struct hvt_codec_state codec;
-	hvt_event ev;
+	unsigned fields;                   /* HVT_FIELD_* to decode (v2) */
+	int columnar;                      /* the chunk is v2: read from batch */
+	struct hvt_codec_state codec;      /* v1 */
+	hvt_event ev;                      /* v1: the event last decoded */
+	struct hvt_col_reader col;         /* v2 */
+	uint32_t batch_n;                  /* v2: events in batch */
+	uint32_t batch_i;                  /* v2: next one to hand out */
+	hvt_event batch[HVT_COL_BATCH];
 	char msg[HVT_MSG_BYTES];
 	uint64_t err_offset;
 };
@@ -49,7 +56,8 @@ struct hvt_stream_state {
 	uint64_t events;
 	hvt_chunk_cursor *cur;
 	size_t next_chunk;    /* position in chunk_ids of the next chunk to load */
-	int has_head;         /* cur->ev is this stream's next event */
+	int has_head;         /* head is this stream's next event */
+	const hvt_event *head; /* owned by cur */
 };
 
 struct hvt_meta_kv {
@@ -80,6 +88,9 @@ struct hvt_reader {
 	struct hvt_payload_buf pb;    /* for metadata and blobs */
 	int started;                  /* merged iteration has begun */
 	struct hvt_stream_state *pending; /* stream whose head was returned last */
+	uint64_t fast_limit;          /* pending's next event may be returned without a
+	                               * merge while its time is below this (UINT64_MAX
+	                               * with one stream), see merge.c */
 	int iter_err;                 /* merged iteration failed: returned until rewind/seek */
 	char msg[HVT_MSG_BYTES];
 	uint64_t err_offset;

@@ -30,7 +30,7 @@ int hvt_writer_open_stream(hvt_writer *w, uint32_t stream_id, hvt_stream **out)
 		s->max_data_bytes = quarter < HVT_MAX_EVENT_DATA ? (uint32_t)quarter : HVT_MAX_EVENT_DATA;
 	}
 	if (!err && (err = hvt_chunk_builder_prepare(&s->chunk, w->opts.chunk_raw_bytes,
-						     s->max_data_bytes)) != 0) {
+						     s->max_data_bytes, w->opts.format_version)) != 0) {
 		hvt_ring_destroy(&s->ring);
 		free(s);
 		s = NULL;

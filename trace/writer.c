@@ -43,7 +43,11 @@ static uint64_t realtime_ns(void)
 static int take_opts(struct hvt_writer_opts *o, const struct hvt_writer_opts *user)
 {
 	memset(o, 0, sizeof(*o));
-	if (hvt_opts_take(o, HVT_OPTS_END(struct hvt_writer_opts, time_origin_ns), user) != 0)
+	if (hvt_opts_take(o, HVT_OPTS_END(struct hvt_writer_opts, format_version), user) != 0)
+		return HVT_E_INVAL;
+	if (o->format_version == 0)
+		o->format_version = HVT_FORMAT_MAJOR;
+	if (o->format_version < HVT_FORMAT_V1 || o->format_version > HVT_FORMAT_MAJOR_MAX)
 		return HVT_E_INVAL;
 	o->sz = sizeof(*o);
 	if (o->zstd_level == 0)
@@ -76,7 +80,7 @@ static int init_sync(struct hvt_writer *w)
 static int write_file_header(struct hvt_writer *w)
 {
 	struct hvt_file_header fh = {
-		.version_major = HVT_FORMAT_MAJOR,
+		.version_major = (uint16_t)w->opts.format_version,
 		.version_minor = HVT_FORMAT_MINOR,
 		.created_unix_ns = realtime_ns(),
 		.clock_id = HVT_CLOCK_MONOTONIC,

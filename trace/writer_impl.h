@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "codec.h"
+#include "columns.h"
 #include "hvtrace/hvtrace.h"
 #include "layout.h"
 #include "ring.h"
@@ -23,7 +24,8 @@ struct hvt_scratch {
 
 /* The chunk a stream is building on the background thread. */
 struct hvt_chunk_builder {
-	uint8_t *raw;            /* encoded events */
+	int columnar;            /* v2: events go to col, the payload is built at emit */
+	uint8_t *raw;            /* encoded events (v1), the finished payload (v2) */
 	size_t raw_len;
 	size_t raw_cap;
 	uint32_t events;
@@ -31,7 +33,8 @@ struct hvt_chunk_builder {
 	uint64_t first_time_ns;
 	uint64_t last_time_ns;
 	uint64_t next_seq;       /* seq of the next event taken from the ring */
-	struct hvt_codec_state codec;
+	struct hvt_codec_state codec;  /* v1 */
+	struct hvt_col_builder col;    /* v2 */
 };
 
 struct hvt_stream {
@@ -109,7 +112,7 @@ void *hvt_writer_thread_main(void *arg);
 void hvt_writer_wake(struct hvt_writer *w);
 /* Room for a chunk plus the stream's largest event, touched at once. */
 int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes,
-			      uint32_t max_data_bytes);
+			      uint32_t max_data_bytes, uint32_t format_version);
 void hvt_chunk_builder_free(struct hvt_chunk_builder *c);
 /* Sizes s for chunks of chunk_raw_bytes and warms zstd's workspace. */
 int hvt_scratch_prepare(struct hvt_scratch *s, uint32_t chunk_raw_bytes, int level);

@@ -19,7 +19,7 @@ void hvt_writer_wake(struct hvt_writer *w)
 /* Room for a full chunk plus one maximal event, touched now: growing it
  * later would fault fresh pages in while a guest runs (see hvt_ring_init). */
 int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_bytes,
-			      uint32_t max_data_bytes)
+			      uint32_t max_data_bytes, uint32_t format_version)
 {
 	hvt_event big = {.data_len = max_data_bytes};
 	c->raw_cap = chunk_raw_bytes + hvt_event_encoded_max(&big);
@@ -27,6 +27,12 @@ int hvt_chunk_builder_prepare(struct hvt_chunk_builder *c, uint32_t chunk_raw_by
 	if (!c->raw)
 		return HVT_E_NOMEM;
 	memset(c->raw, 0, c->raw_cap);
+	c->columnar = format_version >= HVT_FORMAT_V2;
+	if (c->columnar &&
+	    hvt_col_builder_init(&c->col, (size_t)chunk_raw_bytes + max_data_bytes) != 0) {
+		hvt_chunk_builder_free(c);
+		return HVT_E_NOMEM;
+	}
 	return 0;
 }
 
@@ -34,6 +40,24 @@ void hvt_chunk_builder_free(struct hvt_chunk_builder *c)
 {
 	free(c->raw);
 	c->raw = NULL;
+	if (c->columnar)
+		hvt_col_builder_free(&c->col);
+}
+
+/* v2: lays the columns out in c->raw; the payload's size, or 0 on failure. */
+static size_t finish_columns(struct hvt_writer *w, struct hvt_chunk_builder *c)
+{
+	size_t need = hvt_col_raw_bytes(&c->col);
+	if (need > c->raw_cap) {
+		uint8_t *nr = realloc(c->raw, need);
+		if (!nr) {
+			hvt_writer_fail(w, HVT_E_NOMEM, "growing a chunk buffer");
+			return 0;
+		}
+		c->raw = nr;
+		c->raw_cap = need;
+	}
+	return hvt_col_finish(&c->col, c->raw);
 }
 
 static int emit_events_chunk(struct hvt_writer *w, struct hvt_stream *s)
@@ -50,6 +74,8 @@ static int emit_events_chunk(struct hvt_writer *w, struct hvt_stream *s)
 		.first_time_ns = c->first_time_ns,
 		.last_time_ns = c->last_time_ns,
 	};
+	if (c->columnar && !atomic_load(&w->failed))
+		c->raw_len = finish_columns(w, c);
 	int err = atomic_load(&w->failed) ? 0
 		: hvt_writer_emit_chunk(w, &w->bg_scratch, &h, c->raw, c->raw_len);
 	c->raw_len = 0;
@@ -57,10 +83,50 @@ static int emit_events_chunk(struct hvt_writer *w, struct hvt_stream *s)
 	return err;
 }
 
+static void chunk_start(struct hvt_chunk_builder *c, const hvt_event *ev)
+{
+	c->first_seq = ev->seq;
+	c->first_time_ns = ev->time_ns;
+	if (c->columnar)
+		hvt_col_builder_reset(&c->col, ev->time_ns);
+	else
+		hvt_codec_reset(&c->codec, ev->time_ns);
+}
+
+/* v2: one event into the columns; a chunk is written when its payload
+ * reaches the target size or the builder has no room left (its event and
+ * shape caps bound the writer's memory). The size is looked at every 16
+ * events, or at once after data: the payload passes the target by 16 small
+ * events at most. */
+static int chunk_add_columnar(struct hvt_writer *w, struct hvt_stream *s, const hvt_event *ev)
+{
+	struct hvt_chunk_builder *c = &s->chunk;
+	if (c->events == 0)
+		chunk_start(c, ev);
+	int rc = hvt_col_add(&c->col, ev);
+	if (rc == HVT_COL_FULL) {
+		int err = emit_events_chunk(w, s);
+		if (err)
+			return err;
+		chunk_start(c, ev);
+		rc = hvt_col_add(&c->col, ev);
+	}
+	if (rc != 0)
+		return hvt_writer_fail(w, rc < 0 ? rc : HVT_E_NOMEM, "adding an event to a chunk");
+	c->last_time_ns = ev->time_ns;
+	c->events++;
+	if (((c->events & 15) == 0 || ev->data_len) &&
+	    hvt_col_raw_bytes(&c->col) >= w->opts.chunk_raw_bytes)
+		return emit_events_chunk(w, s);
+	return 0;
+}
+
 /* Appends one event to the stream's chunk, starting a chunk if needed. */
 static int chunk_add(struct hvt_writer *w, struct hvt_stream *s, const hvt_event *ev)
 {
 	struct hvt_chunk_builder *c = &s->chunk;
+	if (c->columnar)
+		return chunk_add_columnar(w, s, ev);
 	size_t need = hvt_event_encoded_max(ev);
 	if (c->raw_len + need > c->raw_cap) {
 		size_t cap = c->raw_len + need + w->opts.chunk_raw_bytes;
@@ -70,11 +136,8 @@ static int chunk_add(struct hvt_writer *w, struct hvt_stream *s, const hvt_event
 		c->raw = nr;
 		c->raw_cap = cap;
 	}
-	if (c->events == 0) {
-		c->first_seq = ev->seq;
-		c->first_time_ns = ev->time_ns;
-		hvt_codec_reset(&c->codec, ev->time_ns);
-	}
+	if (c->events == 0)
+		chunk_start(c, ev);
 	c->raw_len += hvt_event_encode(&c->codec, ev, c->raw + c->raw_len);
 	c->last_time_ns = ev->time_ns;
 	c->events++;

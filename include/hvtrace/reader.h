@@ -120,6 +120,10 @@ HVT_API int hvt_reader_meta_get(const hvt_reader *r, const char *key,
 /* A blob, read and checked on first use; owned by the reader. */
 HVT_API int hvt_reader_blob(hvt_reader *r, const char *name, const uint8_t **data,
 			    size_t *len);
+/* The name of the i-th blob in file order (by its first part) into buf
+ * (room: 256 bytes holds any name). 0, HVT_E_NOT_FOUND past the last, or the
+ * error of reading a blob chunk. */
+HVT_API int hvt_reader_blob_name(hvt_reader *r, size_t i, char *buf, size_t len);
 
 /* Merged iteration. Returns 1 and sets *ev (valid until the next call), 0 at
  * the end, or a negative error; after an error every call returns it again
@@ -150,6 +154,23 @@ HVT_API int hvt_chunk_cursor_load(hvt_chunk_cursor *c, uint64_t chunk_index);
 HVT_API int hvt_chunk_cursor_next(hvt_chunk_cursor *c, const hvt_event **ev);
 HVT_API const char *hvt_chunk_cursor_error(const hvt_chunk_cursor *c);
 HVT_API void hvt_chunk_cursor_free(hvt_chunk_cursor *c);
+
+/* Fields a chunk cursor decodes. A v2 trace stores each of these as its own
+ * column, and a cursor decodes only the columns asked for: stats by kind
+ * asks for HVT_FIELD_DURATION | HVT_FIELD_VALUE and skips the rest. Always
+ * decoded: type, kind, flags, stream, seq, time_ns, pc, addr, size, count,
+ * raw_reason, syndrome, fault_va. A field not asked for reads as 0 (v1
+ * traces decode every field anyway). Columns not decoded are not checked
+ * beyond their bounds; `hvtrace check` decodes them all. */
+#define HVT_FIELD_DURATION 0x01u  /* duration_ns */
+#define HVT_FIELD_RUN 0x02u       /* run_ns (decodes duration too: it predicts run) */
+#define HVT_FIELD_VALUE 0x04u     /* value */
+#define HVT_FIELD_REGS_HASH 0x08u /* regs_hash */
+#define HVT_FIELD_DATA 0x10u      /* data_len and data */
+#define HVT_FIELDS_ALL 0x1fu
+/* Takes effect at the next hvt_chunk_cursor_load. 0 or HVT_E_INVAL (an
+ * unknown bit). The default is HVT_FIELDS_ALL. */
+HVT_API int hvt_chunk_cursor_set_fields(hvt_chunk_cursor *c, unsigned fields);
 
 #ifdef __cplusplus
 }

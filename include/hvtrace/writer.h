@@ -37,6 +37,8 @@ struct hvt_writer_opts {
 	                              * two >= 64 KiB; an event's data may use a quarter */
 	int fsync;                   /* nonzero: fsync after every flush */
 	uint64_t time_origin_ns;     /* CLOCK_MONOTONIC ns that event times count from; 0 = now */
+	uint32_t format_version;     /* major version to write: 1 (rows) or 2 (columns);
+	                              * 0 = the default, 2 (formats/FORMAT.md) */
 };
 #define HVT_WRITER_OPTS_INIT { .sz = sizeof(struct hvt_writer_opts) }
 

@@ -117,12 +117,13 @@ void tgen_event(struct tprng *p, const struct tgen_opts *o, uint8_t type, uint64
 		gen_exit(p, o, ev, buf);
 		break;
 	case HVT_EV_INTERRUPT:
-		ev->kind = (uint8_t)tprng_below(p, HVT_IRQ_ASYNC + 1);
+		ev->kind = (uint8_t)tprng_below(p, HVT_IRQ_KIND_MAX + 1);
 		ev->pc = varied64(p);
-		ev->addr = tprng_below(p, 256); /* vector */
-		ev->regs_hash = varied32(p);
+		ev->addr = tprng_below(p, 256); /* vector (arm64: interrupt id) */
+		ev->regs_hash = ev->kind == HVT_IRQ_CLEARED ? 0 : varied32(p);
 		if (ev->kind == HVT_IRQ_ASYNC) {
-			ev->data_len = HVT_X86_NREGS * 8;
+			/* x86-64's register file or arm64's */
+			ev->data_len = (tprng_below(p, 2) ? HVT_X86_NREGS : HVT_ARM64_NREGS) * 8;
 			tprng_fill(p, buf, ev->data_len);
 			ev->data = buf;
 		}
@@ -176,7 +177,7 @@ void tgen_stream(struct tprng *p, const struct tgen_opts *o, uint32_t stream, si
 		 struct tev_list *out)
 {
 	uint32_t max = o && o->max_data_bytes ? o->max_data_bytes : TGEN_DEFAULT_MAX_DATA;
-	uint8_t *buf = malloc(max > HVT_X86_NREGS * 8 ? max : HVT_X86_NREGS * 8);
+	uint8_t *buf = malloc(max > HVT_ARM64_NREGS * 8 ? max : HVT_ARM64_NREGS * 8);
 	assert_non_null(buf);
 	uint64_t t = o && o->start_time_ns ? o->start_time_ns : tprng_below(p, 1ull << 32);
 	for (size_t i = 0; i < n; i++) {
@@ -424,9 +425,16 @@ int ttmp_teardown(void **state)
 	return 0;
 }
 
+uint32_t tformat_version(void)
+{
+	const char *v = getenv("HVT_TEST_FORMAT_VERSION");
+	return v && *v ? (uint32_t)strtoul(v, NULL, 10) : 2;
+}
+
 struct hvt_writer_opts topts(int zstd_level, uint32_t chunk_raw_bytes)
 {
 	struct hvt_writer_opts o = HVT_WRITER_OPTS_INIT;
+	o.format_version = tformat_version();
 	o.zstd_level = zstd_level;
 	o.chunk_raw_bytes = chunk_raw_bytes;
 	o.time_origin_ns = 1000000000ull;

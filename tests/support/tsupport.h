@@ -34,7 +34,7 @@ struct tgen_opts {
 void tgen_stream(struct tprng *p, const struct tgen_opts *o, uint32_t stream, size_t n,
 		 struct tev_list *out);
 /* One random event of the given type at time t (seq and stream left 0); data
- * is written into buf (room: max_data_bytes, at least 18*8). */
+ * is written into buf (room: max_data_bytes, at least 34*8). */
 void tgen_event(struct tprng *p, const struct tgen_opts *o, uint8_t type, uint64_t t,
 		hvt_event *ev, uint8_t *buf);
 
@@ -80,7 +80,11 @@ void ttmp_cleanup(void);
 /* A cmocka group teardown that only removes the temporary files. */
 int ttmp_teardown(void **state);
 
-/* Writer options with small chunks and an explicit time origin. */
+/* The format version the trace tests write: $HVT_TEST_FORMAT_VERSION, else 2.
+ * ctest runs each writer/reader test once per version (tests/CMakeLists.txt). */
+uint32_t tformat_version(void);
+/* Writer options with small chunks, an explicit time origin and the version
+ * above. */
 struct hvt_writer_opts topts(int zstd_level, uint32_t chunk_raw_bytes);
 
 #endif

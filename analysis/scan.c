@@ -82,8 +82,10 @@ static void *scan_worker_run(void *arg)
 	}
 	/* an_agg_take reads kind, addr, stream and time (always decoded),
 	 * duration and value (exec time): a v2 trace's other columns (run time,
-	 * register checksums, data) are skipped, not decoded. */
-	hvt_chunk_cursor_set_fields(c, HVT_FIELD_DURATION | HVT_FIELD_VALUE);
+	 * register checksums, data) are skipped, not decoded. A hook (the
+	 * report) sees whole events: it draws marker labels from their data. */
+	if (!sh->o->hook)
+		hvt_chunk_cursor_set_fields(c, HVT_FIELD_DURATION | HVT_FIELD_VALUE);
 	while ((i = atomic_fetch_add(&sh->next_chunk, 1)) < sh->nchunks) {
 		if (i > atomic_load(&sh->fail_chunk))
 			break; /* a lower chunk failed: the scan stops there */

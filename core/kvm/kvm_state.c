@@ -148,6 +148,7 @@ int hvt_kvm_vcpu_get_x86_sysregs(hvt_backend_vcpu *vcpu, hvt_x86_sysregs *out)
 	out->fs_base = s.fs.base, out->gs_base = s.gs.base;
 	out->cr0 = s.cr0, out->cr2 = s.cr2, out->cr3 = s.cr3, out->cr4 = s.cr4;
 	out->cr8 = s.cr8, out->efer = s.efer;
+	out->idt_base = s.idt.base, out->idt_limit = s.idt.limit;
 	for (unsigned i = 0; i < 8; i++)
 		memcpy(out->st[i], f.fpr[i], 10);
 	out->fcw = f.fcw, out->fsw = f.fsw, out->ftw = full_tag(&f), out->fop = f.last_opcode;

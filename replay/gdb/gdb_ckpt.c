@@ -33,6 +33,7 @@ static void ckpt_free_one(struct gdb_ckpt *c, unsigned n_vcpus)
 	free(c->state_len);
 	free(c->vcpus);
 	free(c->finished);
+	free(c->pending_vec);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -94,11 +95,13 @@ static int take_vcpus(struct hvt_gdb *s, struct gdb_ckpt *c)
 
 	c->vcpus = malloc(n * sizeof(*c->vcpus));
 	c->finished = malloc(n);
+	c->pending_vec = malloc(n * sizeof(*c->pending_vec));
 	c->state = calloc(n, sizeof(*c->state));
 	c->state_len = calloc(n, sizeof(*c->state_len));
-	if (!c->vcpus || !c->finished || !c->state || !c->state_len)
+	if (!c->vcpus || !c->finished || !c->state || !c->state_len || !c->pending_vec)
 		return HVT_E_NOMEM;
 	memcpy(c->vcpus, s->rp.vcpus, n * sizeof(*c->vcpus));
+	memcpy(c->pending_vec, s->pending_vec, n * sizeof(*c->pending_vec));
 	memcpy(c->finished, s->finished, n);
 	for (unsigned v = 0; v < n; v++) {
 		uint8_t buf[HVT_VCPU_STATE_MAX_BYTES];
@@ -215,6 +218,7 @@ static int restore_vcpu(struct hvt_gdb *s, const struct gdb_ckpt *c, unsigned v)
 	atomic_store(&rv->deadline_ns, 0);
 	atomic_store(&rv->timed_out, 0);
 	s->finished[v] = c->finished[v];
+	s->pending_vec[v] = c->pending_vec[v];
 	memset(&s->eng_dbg[v], 0, sizeof(s->eng_dbg[v]));
 	memset(&none, 0, sizeof(none));
 	s->handled[v] = 0;

@@ -538,7 +538,7 @@ static int dispatch(struct hvt_gdb *s, const char *p, size_t len)
 			return reverse(s, REQ_RSTEP);
 		return reply(s, ""), SERVE_ON;
 	case 'D': return quit(s, 1);
-	case 'k': return quit(s, 0);
+	case 'k': return (void)reply(s, "X09"), quit(s, 0); /* lldb waits for an exit */
 	case 'v': return cmd_v(s, p);
 	case 'q':
 		if (strncmp(p, "qRcmd,", 6) == 0)

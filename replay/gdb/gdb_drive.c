@@ -94,6 +94,8 @@ static int apply_next(struct hvt_gdb *s, unsigned v)
 	rc = hvt_rvcpu_apply(rv, s->next_ev[v]);
 	if (atomic_load(&s->rp.unwind) || s->rp.outcome != HVT_REPLAY_OK)
 		return 0; /* the event did not complete: a restore follows */
+	if (s->next_ev[v]->type == HVT_EV_INTERRUPT && s->next_ev[v]->kind != HVT_IRQ_CLEARED)
+		s->pending_vec[v] = (int)(s->next_ev[v]->addr & 0xff);
 	s->g++;
 	if (s->g > s->g_max)
 		s->g_max = s->g;

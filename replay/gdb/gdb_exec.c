@@ -11,7 +11,6 @@
  * RFLAGS.RF is not honoured on this KVM. Arrivals at an address are then
  * counted identically whichever other breakpoints are armed. */
 #include <inttypes.h>
-#include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 
@@ -48,7 +47,15 @@ void gdb_pos_here_mid(struct hvt_gdb *s, unsigned vcpu, struct gdb_pos *p)
 	p->mid = 1;
 	p->vcpu = vcpu;
 	(void)gdb_regs_of(s, vcpu, &p->regs);
-	p->mem_hash = gdb_ram_hash(s);
+	p->hashed = 0; /* hashed when a reverse move needs it: stops stay cheap */
+}
+
+void gdb_pos_hash(struct hvt_gdb *s, struct gdb_pos *p)
+{
+	if (p->mid && !p->hashed) {
+		p->mem_hash = gdb_ram_hash(s);
+		p->hashed = 1;
+	}
 }
 
 void gdb_pos_boundary(struct hvt_gdb *s, struct gdb_pos *p)
@@ -195,16 +202,6 @@ static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t
 	uint64_t rip = r->r[HVT_X86_RIP];
 	int wi, bi;
 
-	if (getenv("HVT_GDB_DEBUG") && g->target.mid && rip == g->target.regs.r[HVT_X86_RIP]) {
-		fprintf(s->log, "gdb: scan at target pc g=%llu/%llu v=%u\n", (unsigned long long)s->g,
-			(unsigned long long)g->target.g, v);
-		for (unsigned i = 0; i < HVT_X86_NREGS; i++)
-			if (r->r[i] != g->target.regs.r[i])
-				fprintf(s->log, "  reg %u: %llx want %llx\n", i, (unsigned long long)r->r[i],
-					(unsigned long long)g->target.regs.r[i]);
-		fprintf(s->log, "  hash %llx want %llx\n", (unsigned long long)gdb_ram_hash(s),
-			(unsigned long long)g->target.mem_hash);
-	}
 	if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
 	    gdb_pos_matches(s, &g->target, v, r))
 		return scan_done(s);
@@ -343,6 +340,49 @@ static int after_run(struct hvt_gdb *s, unsigned v, const hvt_exit *ex, int step
 	return 0;
 }
 
+/* The handler of vector vec, from the guest's IDT (a 64-bit gate). */
+static int handler_of(struct hvt_gdb *s, unsigned v, int vec, uint64_t *addr)
+{
+	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
+	uint8_t gate[16];
+
+	if (!ops(s)->vcpu_get_x86_sysregs ||
+	    ops(s)->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0 ||
+	    (uint64_t)vec * 16 + 15 > m.sys.idt_limit ||
+	    gdb_mem_read(&m, m.sys.idt_base + (uint64_t)vec * 16, gate, 16) != 16)
+		return -1;
+	*addr = (uint64_t)gate[0] | (uint64_t)gate[1] << 8 | (uint64_t)gate[6] << 16 |
+		(uint64_t)gate[7] << 24 | (uint64_t)gate[8] << 32 | (uint64_t)gate[9] << 40 |
+		(uint64_t)gate[10] << 48 | (uint64_t)gate[11] << 56;
+	return 0;
+}
+
+/* An injected interrupt is delivered at the next entry. Never by a single
+ * step: KVM steps by setting TF, the delivery pushes it into the frame and
+ * clears it, and the whole handler would run as one "step". Instead one run
+ * with a breakpoint at the handler: it stops on the handler's first
+ * instruction, a state like any other. */
+static int deliver(struct hvt_gdb *s, struct hvt_rvcpu *rv, hvt_exit *ex, int *done)
+{
+	unsigned v = rv->index;
+	struct want w = { .n = 1 };
+	int vec = s->pending_vec[v];
+
+	*done = 0;
+	s->pending_vec[v] = -1;
+	if (handler_of(s, v, vec, &w.addr[0]) < 0)
+		return 0; /* no readable gate: the guest takes the fault as recorded */
+	if (set_dbg(s, v, &w, 0) < 0 || run_once(s, rv, ex) < 0)
+		return HVT_E_BACKEND;
+	if (ex->kind == HVT_EXIT_KICK && !ex->err && !atomic_load(&rv->timed_out)) {
+		s->pending_vec[v] = vec; /* not entered yet: try again */
+		return 0;
+	}
+	s->handled[v] = 0;
+	*done = ex->kind != HVT_EXIT_DEBUG; /* a guest exit first: the engine's */
+	return 0;
+}
+
 static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 {
 	struct hvt_gdb *s = ctx;
@@ -364,6 +404,12 @@ static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 				debug_exit_now(s, v, ex);
 				return 0;
 			}
+		}
+		if (s->pending_vec[v] >= 0) {
+			int done, rc = deliver(s, rv, ex, &done);
+			if (rc < 0 || done)
+				return rc;
+			continue;
 		}
 		if (gdb_regs_of(s, v, &r) < 0)
 			return HVT_E_BACKEND;

@@ -37,7 +37,8 @@ struct gdb_pos {
 	int mid;
 	unsigned vcpu;        /* mid: whose gap */
 	hvt_regs regs;        /* mid: that vCPU's registers */
-	uint64_t mem_hash;    /* mid: XXH3-64 of guest RAM */
+	uint64_t mem_hash;    /* mid: XXH3-64 of guest RAM, once hashed */
+	int hashed;
 };
 
 enum gdb_stop {
@@ -109,6 +110,7 @@ struct gdb_ckpt {
 	uint64_t g;
 	struct hvt_rvcpu *vcpus;   /* copies; pointers fixed on restore */
 	uint8_t *finished;         /* per vCPU: its stream is done */
+	int *pending_vec;          /* per vCPU: an injected vector not yet delivered */
 	uint8_t **state;           /* per vCPU: backend blob */
 	size_t *state_len;
 	struct gdb_ckpt_page *pages;
@@ -158,6 +160,7 @@ struct hvt_gdb {
 	/* Per vCPU: its current state has been checked (see gdb_exec.c). */
 	uint8_t *handled;
 	uint64_t *last_top;          /* per vCPU: number of its last checked state (step mode) */
+	int *pending_vec;            /* per vCPU: vector injected, delivered at its next run; -1 */
 	/* Client-visible state */
 	struct gdb_bp bp[GDB_MAX_BP];
 	unsigned n_bp;
@@ -227,6 +230,7 @@ int gdb_monitor(struct hvt_gdb *s, const char *cmd, char **out);
 /* Positions */
 void gdb_pos_here_mid(struct hvt_gdb *s, unsigned vcpu, struct gdb_pos *p);
 void gdb_pos_boundary(struct hvt_gdb *s, struct gdb_pos *p);
+void gdb_pos_hash(struct hvt_gdb *s, struct gdb_pos *p); /* at the position itself */
 int gdb_pos_matches(struct hvt_gdb *s, const struct gdb_pos *p, unsigned vcpu, const hvt_regs *r);
 
 #endif

@@ -115,6 +115,7 @@ static int run_cmd(struct hvt_gdb *s, char *verb, char *arg, FILE *f)
 			fprintf(f, "at most %u bookmarks\n", GDB_MAX_USER_CKPT);
 			return -1;
 		}
+		gdb_pos_hash(s, &s->here);
 		s->user_ckpt[s->n_user_ckpt] = s->here;
 		fprintf(f, "checkpoint %u at event %" PRIu64 "\n", s->n_user_ckpt++, s->here.g);
 	} else if (strcmp(verb, "restart") == 0) {

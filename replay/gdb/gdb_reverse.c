@@ -10,7 +10,6 @@
  * moves one checkpoint further back, with the old start as its limit.
  * Watchpoints and reverse steps need every instruction: they scan in
  * single-step mode; breakpoints alone scan with hardware breakpoints. */
-#include <stdlib.h>
 #include <string.h>
 
 #include "gdb_internal.h"
@@ -68,8 +67,10 @@ static int go_boundary(struct hvt_gdb *s, uint64_t g, int report)
 
 static int begin_reverse(struct hvt_gdb *s, int scan_for)
 {
-	long k = ckpt_before(s, &s->here);
+	long k;
 
+	gdb_pos_hash(s, &s->here); /* still standing there: the state is intact */
+	k = ckpt_before(s, &s->here);
 	s->req_from = s->here;
 	s->reverse_t0_ns = hvt_monotonic_ns();
 	if (k < 0)
@@ -132,11 +133,6 @@ int gdb_request_run(struct hvt_gdb *s)
 {
 	int req = s->request;
 
-	if (getenv("HVT_GDB_DEBUG"))
-		fprintf(s->log, "gdb: request %d at g=%llu here.g=%llu mid=%d last=%d steps=%llu tops=%llu\n",
-			req, (unsigned long long)s->g, (unsigned long long)s->here.g, s->here.mid,
-			s->goal.last.valid, (unsigned long long)s->goal.last.steps,
-			(unsigned long long)s->goal.step_count);
 
 	s->request = REQ_NONE;
 	switch (req) {

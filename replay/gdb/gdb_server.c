@@ -156,7 +156,11 @@ static int alloc_session(struct hvt_gdb *s)
 	s->eng_dbg = calloc(n, sizeof(*s->eng_dbg));
 	s->handled = calloc(n, 1);
 	s->last_top = calloc(n, sizeof(*s->last_top));
-	return s->next_ev && s->finished && s->eng_dbg && s->handled && s->last_top ? 0 : HVT_E_NOMEM;
+	s->pending_vec = malloc(n * sizeof(*s->pending_vec));
+	for (unsigned i = 0; s->pending_vec && i < n; i++)
+		s->pending_vec[i] = -1;
+	return s->next_ev && s->finished && s->eng_dbg && s->handled && s->last_top &&
+	       s->pending_vec ? 0 : HVT_E_NOMEM;
 }
 
 static void free_session(struct hvt_gdb *s)
@@ -166,6 +170,7 @@ static void free_session(struct hvt_gdb *s)
 	free(s->eng_dbg);
 	free(s->handled);
 	free(s->last_top);
+	free(s->pending_vec);
 	gdb_ckpt_free(s);
 	gdb_io_free(&s->io);
 }
@@ -209,15 +214,24 @@ static void session(struct hvt_gdb *s, int fd)
 		pthread_join(s->watcher, NULL);
 }
 
+/* The client decided where the session ended: no judgement of a complete
+ * replay, only whether it stood on a divergence then. */
 static void result(struct hvt_gdb *s, struct hvt_replay_result *res)
 {
 	memset(res, 0, sizeof(*res));
 	s->rp.console.fd = s->console_fd;
-	hvt_replay_finish(&s->rp, res);
-	if (res->outcome == HVT_REPLAY_CUT || res->outcome == HVT_REPLAY_STOPPED)
-		res->outcome = HVT_REPLAY_OK; /* the client decided where it ended */
+	hvt_console_out_flush(&s->rp.console);
+	res->outcome = s->rp.outcome;
+	res->end_reason = -1;
+	res->events = s->g;
+	snprintf(res->msg, sizeof(res->msg), "%s", s->rp.msg);
+	if (res->outcome == HVT_REPLAY_DIVERGED && s->rp.report)
+		fputs(s->rp.report, s->log);
 	if (atomic_load(&s->disconnected) && res->outcome == HVT_REPLAY_OK)
-		snprintf(res->msg, sizeof(res->msg), "the debugger disconnected");
+		snprintf(res->msg, sizeof(res->msg), "the debugger disconnected at event %" PRIu64, s->g);
+	else if (res->outcome == HVT_REPLAY_OK)
+		snprintf(res->msg, sizeof(res->msg), "at event %" PRIu64 " of %" PRIu64, s->g,
+			 s->total_events);
 }
 
 static int serve(struct hvt_gdb *s, hvt_reader *r, int lfd, struct hvt_replay_result *res)

@@ -113,6 +113,8 @@ typedef struct hvt_x86_sysregs {
 	uint16_t sel[6];             /* selectors: cs ss ds es fs gs */
 	uint64_t fs_base, gs_base;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+	uint64_t idt_base;           /* IDTR: where interrupt handlers are found */
+	uint16_t idt_limit;
 	uint8_t st[8][10];           /* x87 ST(0)..ST(7), 80-bit little-endian */
 	uint16_t fcw, fsw, ftw;      /* control, status, full 16-bit tag word */
 	uint16_t fop;

@@ -202,6 +202,10 @@ static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t
 	uint64_t rip = r->r[HVT_X86_RIP];
 	int wi, bi;
 
+	/* A write that led here happened before here, even when here is the
+	 * limit; an arrival here is not before the limit. */
+	if (g->scan_for == SCAN_BREAKS && s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
+		scan_hit(s, STOP_WATCH, rip, 0, prev_top, s->wp[wi].va);
 	if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
 	    gdb_pos_matches(s, &g->target, v, r))
 		return scan_done(s);
@@ -210,8 +214,6 @@ static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t
 			scan_hit(s, STOP_STEP, rip, 0, g->step_count, 0);
 		return 0;
 	}
-	if (s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
-		scan_hit(s, STOP_WATCH, rip, 0, prev_top, s->wp[wi].va);
 	if ((bi = user_bp_index(s, rip)) >= 0)
 		scan_hit(s, STOP_BP, rip, count_arrival(s, bi), g->step_count, 0);
 	return 0;
@@ -297,6 +299,17 @@ static int must_step(const struct hvt_gdb *s, unsigned v, const struct want *w, 
 	       in_want(w, rip);
 }
 
+static int at_hlt(struct hvt_gdb *s, unsigned v, uint64_t rip)
+{
+	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
+	uint8_t op;
+
+	if (!ops(s)->vcpu_get_x86_sysregs ||
+	    ops(s)->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0)
+		return 0;
+	return gdb_mem_read(&m, rip, &op, 1) == 1 && op == 0xf4;
+}
+
 /* One backend run with the watchdog armed. */
 static int run_once(struct hvt_gdb *s, struct hvt_rvcpu *v, hvt_exit *ex)
 {
@@ -330,8 +343,11 @@ static int after_run(struct hvt_gdb *s, unsigned v, const hvt_exit *ex, int step
 	if (ex->kind == HVT_EXIT_KICK && !ex->err)
 		return atomic_load(&s->rp.vcpus[v].timed_out) ? 1 : 0; /* ours: loop on */
 	s->handled[v] = 0;
-	if (ex->kind != HVT_EXIT_DEBUG)
+	if (ex->kind != HVT_EXIT_DEBUG) {
+		if (ex->kind == HVT_EXIT_HALT && s->goal.kind == GOAL_STEP && s->goal.vcpu == v)
+			s->goal.arrivals = 1; /* the HLT was the step */
 		return 1; /* the guest's own exit */
+	}
 	if (stepped_run) {
 		*eng_stepped = 1;
 		if (s->goal.kind == GOAL_STEP && s->goal.vcpu == v)
@@ -415,6 +431,12 @@ static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 			return HVT_E_BACKEND;
 		collect(s, v, &w);
 		int step = must_step(s, v, &w, r.r[HVT_X86_RIP]);
+		if (step && at_hlt(s, v, r.r[HVT_X86_RIP])) {
+			/* KVM completes a single-stepped HLT without halting (no HLT
+			 * exit, so no recorded wake-up): run it with a breakpoint
+			 * after it instead; the HLT exit is the guest's, as recorded. */
+			w.n = 1, w.addr[0] = r.r[HVT_X86_RIP] + 1, step = 0;
+		}
 		if (set_dbg(s, v, &w, step) < 0 || run_once(s, rv, ex) < 0)
 			return HVT_E_BACKEND;
 		if (after_run(s, v, ex, step, &eng_stepped))

@@ -1,18 +1,20 @@
 #!/bin/sh
 # The gdb stub with the real clients on real KVM (label "gdb").
 #
-# usage: gdb_test.sh CASE HVTRACE GUEST_DIR MALFORMED_CLIENT WORK_DIR
+# usage: gdb_test.sh CASE HVTRACE GUEST_DIR MALFORMED_CLIENT WORK_DIR [DOC]
 #   timer     break on a guest function, continue to its 3rd hit, print a guest
 #             variable, reverse-continue to hit 2, continue forward to identical
 #             registers, stepi / reverse-stepi to the same PC, monitor when
 #   watch     a write watchpoint on a guest variable forward and in reverse (flaky)
 #   threads   two vCPUs are two threads; breakpoints hit in each; reverse on both
 #   lldb      one lldb session: break, continue, register read
+#   walkthrough  the gdb lines of docs/debugging.md, as written, on a failing
+#             flaky recording: the lost update and the interrupted store are found
 #   malformed a stream of malformed packets is answered with errors; the stub
 #             stays alive and answers valid packets after them
 # Exit 77 (skipped) with a message when KVM, gdb or lldb is missing.
 set -u
-CASE=$1 HVT=$2 GUESTS=$3 BADCLIENT=$4 WORK=$5/$1
+CASE=$1 HVT=$2 GUESTS=$3 BADCLIENT=$4 WORK=$5/$1 DOC=${6:-}
 mkdir -p "$WORK" || exit 1
 rm -f "$WORK"/*
 FAILS=0
@@ -195,6 +197,36 @@ case_lldb() {
 	finish "$t"
 	expect "lldb stops at the breakpoint" "stop reason = breakpoint 1.1" "$t.lldb.out"
 	expect "lldb reads rip at on_tick" "rip = 0x[0-9a-f]*  *.*on_tick" "$t.lldb.out"
+}
+
+case_walkthrough() {
+	t=$WORK/flaky.hvt
+	timeout -k 5 600 "$HVT" record -q --until-failure -o "$t" "$GUESTS/flaky" \
+		> "$t.rec.out" 2> "$t.rec.err" < /dev/null
+	rc=$?
+	if [ $rc -eq 69 ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
+	[ -f "$t" ] || { echo "FAIL: --until-failure kept no trace (exit $rc)"; exit 1; }
+	"$HVT" replay --extract-image "$t.elf" "$t" 2> /dev/null || { echo "FAIL: --extract-image"; exit 1; }
+	serve "$t"
+	# The fenced block after the walkthrough marker, port replaced.
+	awk '/walkthrough.gdb/ { m = 1; next } m == 1 && /```/ { m = 2; next }
+	     m == 2 && /```/ { exit } m == 2 { sub(/^   /, ""); print }' "$DOC" |
+		sed 's/127.0.0.1:1234/127.0.0.1:@PORT@/' > "$WORK/s.gdb"
+	[ -s "$WORK/s.gdb" ] || { echo "FAIL: no walkthrough block in $DOC"; exit 1; }
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	expect "continue reaches the end" "No more reverse-execution history" "$out"
+	old=$(sed -n 's/^Old value = \([0-9]*\)$/\1/p' "$out" | tail -1)
+	new=$(sed -n 's/^New value = \([0-9]*\)$/\1/p' "$out" | tail -1)
+	if [ -n "$old" ] && [ -n "$new" ] && [ "$new" -lt "$old" ]; then
+		ok "the watchpoint finds the lost update ($old -> $new)"
+	else
+		fail "no lost update found (old '$old', new '$new')"
+	fi
+	expect "reverse-continue to the tick handler" "^Breakpoint 2, on_tick" "$out"
+	# Interrupted after the load: at the add or at the store.
+	expect "the tick interrupted the load-add-store" "add  *\$0x1,%rax\|mov  *%rax,.*<counter>" "$out"
 }
 
 case_malformed() {

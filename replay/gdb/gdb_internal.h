@@ -190,9 +190,11 @@ struct hvt_gdb {
 	uint64_t reverse_ops;
 };
 
+/* gdb_state.c: below every other file (see there). */
+void gdb_goal_start(struct hvt_gdb *s, int kind);
+
 /* gdb_exec.c: the engine hooks and stops. */
 extern const struct hvt_rp_hooks gdb_hooks;
-void gdb_goal_start(struct hvt_gdb *s, int kind);
 /* Report a stop and serve the client until it resumes: 0 resume, 1 unwind.
  * gdb_stop: inside a gap (the hook); gdb_stop_boundary: from the driver. */
 int gdb_stop(struct hvt_gdb *s, int kind, unsigned vcpu, uint64_t addr);
@@ -206,7 +208,9 @@ int gdb_watch_changed(struct hvt_gdb *s);
 
 /* gdb_drive.c: the forward driver (events in recorded time order). */
 int gdb_drive(struct hvt_gdb *s);
-int gdb_reposition(struct hvt_gdb *s);   /* cursors and lookahead to the vCPUs' next_seq */
+/* gdb_cursor.c: cursors and lookahead to the vCPUs' next_seq; one vCPU's next event. */
+int gdb_reposition(struct hvt_gdb *s);
+void gdb_lookahead(struct hvt_gdb *s, unsigned i);
 
 /* gdb_ckpt.c */
 int gdb_ckpt_init(struct hvt_gdb *s);

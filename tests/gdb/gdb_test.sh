@@ -23,7 +23,8 @@ ok() { echo "ok: $*"; }
 
 need() { command -v "$1" > /dev/null 2>&1 || { echo "SKIP: $1 is not installed"; exit 77; }; }
 
-# record GUEST TRACE [ARGS]: also writes TRACE.elf (the embedded image)
+# record GUEST TRACE [ARGS]: also TRACE.elf (the embedded image, which must be
+# the guest's) and TRACE.dbg (its twin with debug info, for the clients)
 record() {
 	g=$1 t=$2; shift 2
 	timeout -k 5 120 "$HVT" record -q -o "$t" "$@" "$GUESTS/$g" > "$t.rec.out" 2> "$t.rec.err" < /dev/null
@@ -31,6 +32,10 @@ record() {
 	if [ $rc -eq 69 ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
 	[ $rc -eq 0 ] || [ $rc -eq 1 ] || { echo "FAIL: record $g exited $rc"; cat "$t.rec.err"; exit 1; }
 	"$HVT" replay --extract-image "$t.elf" "$t" 2> /dev/null || { echo "FAIL: --extract-image"; exit 1; }
+	cmp -s "$t.elf" "$GUESTS/$g" || { echo "FAIL: --extract-image differs from $g"; exit 1; }
+	"$HVT" replay --extract-image "$t.elf" "$t" > /dev/null 2>&1 &&
+		{ echo "FAIL: --extract-image overwrote a file"; exit 1; }
+	cp "$GUESTS/$g.debug" "$t.dbg"
 }
 
 # serve TRACE: starts the stub on a free port; sets PORT and STUB_PID
@@ -55,7 +60,7 @@ finish() {
 
 run_gdb() { # run_gdb TRACE SCRIPT: output in TRACE.gdb.out
 	sed "s/@PORT@/$PORT/" "$2" > "$1.gdb"
-	timeout -k 5 240 gdb -batch -nx -x "$1.gdb" "$1.elf" > "$1.gdb.out" 2>&1
+	timeout -k 5 240 gdb -batch -nx -x "$1.gdb" "$1.dbg" > "$1.gdb.out" 2>&1
 }
 
 # between MARK_A MARK_B FILE: the lines between two echo markers
@@ -192,7 +197,7 @@ case_lldb() {
 	t=$WORK/timer.hvt
 	record timer "$t"
 	serve "$t"
-	timeout -k 5 120 lldb -b "$t.elf" -o "gdb-remote 127.0.0.1:$PORT" -o "breakpoint set -n on_tick" \
+	timeout -k 5 120 lldb -b "$t.dbg" -o "gdb-remote 127.0.0.1:$PORT" -o "breakpoint set -n on_tick" \
 		-o "continue" -o "register read rip" -o "kill" > "$t.lldb.out" 2>&1
 	finish "$t"
 	expect "lldb stops at the breakpoint" "stop reason = breakpoint 1.1" "$t.lldb.out"
@@ -206,7 +211,7 @@ case_walkthrough() {
 	rc=$?
 	if [ $rc -eq 69 ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
 	[ -f "$t" ] || { echo "FAIL: --until-failure kept no trace (exit $rc)"; exit 1; }
-	"$HVT" replay --extract-image "$t.elf" "$t" 2> /dev/null || { echo "FAIL: --extract-image"; exit 1; }
+	cp "$GUESTS/flaky.debug" "$t.dbg"
 	serve "$t"
 	# The fenced block after the walkthrough marker, port replaced.
 	awk '/walkthrough.gdb/ { m = 1; next } m == 1 && /```/ { m = 2; next }

@@ -87,7 +87,7 @@ static int set_debug(struct hvt_rvcpu *v, int bp, uint64_t pc, int step)
 	dbg.bp_gva[0] = pc;
 	dbg.bp_enabled_mask = bp ? 1u : 0u;
 	dbg.single_step = (uint8_t)step;
-	return ops_of(v)->vcpu_set_debug(v->bv, &dbg);
+	return hvt_rvcpu_set_debug(v, &dbg);
 }
 
 /* Run to the next DEBUG exit. Anything else means the guest is not on the
@@ -198,6 +198,10 @@ int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
 			    v->index, rc);
 	if (rc != 1)
 		return rc < 0 ? rc : HVT_RP_DONE;
+	/* A run that returned because replay is stopping also says 1: inject
+	 * nothing then (the driver may be unwinding to a checkpoint). */
+	if (hvt_rp_stopping(v->rp))
+		return HVT_RP_DONE;
 	if (set_debug(v, 0, 0, 0) < 0) {
 		hvt_rp_fail(v->rp, HVT_REPLAY_FAILED, "vCPU %u: cannot clear the debug state",
 			    v->index);

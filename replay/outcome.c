@@ -8,7 +8,7 @@
 
 int hvt_rp_stopping(const struct hvt_replay *rp)
 {
-	return atomic_load(&rp->stop);
+	return atomic_load(&rp->stop) || atomic_load(&rp->unwind);
 }
 
 static void stop_all(struct hvt_replay *rp)

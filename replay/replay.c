@@ -256,35 +256,56 @@ static void teardown(struct hvt_replay *rp)
 	pthread_mutex_destroy(&rp->mu);
 }
 
+int hvt_replay_open(struct hvt_replay *rp, hvt_reader *r, const struct hvt_replay_opts *opts)
+{
+	memset(rp, 0, sizeof(*rp));
+	/* opts.h's rule: NULL or an older, smaller struct takes the defaults;
+	 * a newer caller's unknown options must be zero. */
+	if (hvt_opts_take(&rp->o, HVT_OPTS_END(struct hvt_replay_opts, print_event), opts) != 0)
+		return HVT_E_INVAL;
+	rp->r = r;
+	atomic_init(&rp->stop, 0);
+	atomic_init(&rp->unwind, 0);
+	pthread_mutex_init(&rp->mu, NULL);
+	if (hvt_console_out_init(&rp->console, rp->o.console_fd == 0 ? 1 : rp->o.console_fd) != 0) {
+		pthread_mutex_destroy(&rp->mu);
+		return HVT_E_NOMEM;
+	}
+	if (build_machine(rp) == 0)
+		(void)create_vcpus(rp);
+	return 0;
+}
+
+void hvt_replay_close(struct hvt_replay *rp)
+{
+	teardown(rp);
+}
+
+void hvt_replay_finish(struct hvt_replay *rp, struct hvt_replay_result *res)
+{
+	hvt_console_out_flush(&rp->console);
+	finish(rp, res);
+}
+
 int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 		   struct hvt_replay_result *res)
 {
 	struct hvt_replay rp;
 	uint64_t t0 = hvt_monotonic_ns();
+	int rc;
 
 	if (!r || !res)
 		return HVT_E_INVAL;
-	memset(&rp, 0, sizeof(rp));
-	/* opts.h's rule: NULL or an older, smaller struct takes the defaults;
-	 * a newer caller's unknown options must be zero. */
-	if (hvt_opts_take(&rp.o, HVT_OPTS_END(struct hvt_replay_opts, print_event), opts) != 0)
-		return HVT_E_INVAL;
+	if ((rc = hvt_replay_open(&rp, r, opts)) != 0)
+		return rc;
 	memset(res, 0, sizeof(*res));
-	rp.r = r;
-	atomic_init(&rp.stop, 0);
-	pthread_mutex_init(&rp.mu, NULL);
-	if (hvt_console_out_init(&rp.console, rp.o.console_fd == 0 ? 1 : rp.o.console_fd) != 0) {
-		pthread_mutex_destroy(&rp.mu);
-		return HVT_E_NOMEM;
-	}
-	if (build_machine(&rp) == 0 && create_vcpus(&rp) == 0) {
+	if (rp.outcome == HVT_REPLAY_OK) {
 		start_threads(&rp);
 		hvt_watchdog_run(&rp);
 		join_threads(&rp);
 	}
-	hvt_console_out_flush(&rp.console);
-	finish(&rp, res);
-	teardown(&rp);
+	hvt_replay_finish(&rp, res);
+	hvt_replay_close(&rp);
 	res->wall_ns = hvt_monotonic_ns() - t0;
 	return 0;
 }

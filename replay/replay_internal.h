@@ -30,6 +30,17 @@ struct hvt_history {
 };
 
 struct hvt_replay;
+struct hvt_rvcpu;
+
+/* Hooks for a driver that runs the vCPUs itself (the gdb stub, replay/gdb/):
+ * every run and every debug-state change of the engine goes through them.
+ * run fills *ex like the backend's vcpu_run and returns 0, 1 to unwind (the
+ * engine returns HVT_RP_DONE up to the driver without touching the vCPU
+ * further), or a negative HVT_E_* failure. It arms the watchdog itself. */
+struct hvt_rp_hooks {
+	int (*run)(void *ctx, struct hvt_rvcpu *v, hvt_exit *ex);
+	int (*set_debug)(void *ctx, struct hvt_rvcpu *v, const hvt_debug *dbg);
+};
 
 struct hvt_rvcpu {
 	struct hvt_replay *rp;
@@ -77,15 +88,31 @@ struct hvt_replay {
 	int report_set;
 	unsigned div_stream;          /* where the divergence was */
 	uint64_t div_seq;
+	const struct hvt_rp_hooks *hooks; /* NULL: vCPU threads run the backend */
+	void *hook_ctx;
+	atomic_int unwind;            /* 1: a hook asked every caller to return */
 };
+
+/* replay.c: rebuild the recorded VM and the per-vCPU state without starting
+ * threads (0, or the outcome is set), and free it all again. */
+int hvt_replay_open(struct hvt_replay *rp, hvt_reader *r, const struct hvt_replay_opts *opts);
+void hvt_replay_close(struct hvt_replay *rp);
+/* Flush the console and fill *res (counters, outcome, the report printed). */
+void hvt_replay_finish(struct hvt_replay *rp, struct hvt_replay_result *res);
 
 /* outcome.c: stop every vCPU with this outcome (the first caller wins). */
 void hvt_rp_fail(struct hvt_replay *rp, int outcome, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int hvt_rp_stopping(const struct hvt_replay *rp);
 
-/* vcpu_replay.c: the thread of one vCPU. */
+/* vcpu_replay.c: the thread of one vCPU; or, for a driver of its own, the
+ * next event of the stream (1 and *ev, 0 at its end, negative on a read
+ * failure with the outcome set) and replaying it (HVT_RP_*). */
 void *hvt_rvcpu_thread(void *arg);
+int hvt_rvcpu_fetch(struct hvt_rvcpu *v, const hvt_event **ev);
+int hvt_rvcpu_apply(struct hvt_rvcpu *v, const hvt_event *ev);
+/* The engine's debug state for this vCPU: to the backend, or to the hook. */
+int hvt_rvcpu_set_debug(struct hvt_rvcpu *v, const hvt_debug *dbg);
 /* rvcpu_run.c: run until a guest-caused exit (kicks and stray windows are not the
  * guest's). HVT_RP_DONE when replay is stopping. */
 int hvt_rvcpu_run(struct hvt_rvcpu *v);

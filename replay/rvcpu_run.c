@@ -6,14 +6,28 @@
 #include "hvtrace/error.h"
 #include "replay_internal.h"
 
+int hvt_rvcpu_set_debug(struct hvt_rvcpu *v, const hvt_debug *dbg)
+{
+	if (v->rp->hooks)
+		return v->rp->hooks->set_debug(v->rp->hook_ctx, v, dbg);
+	return v->rp->m->ops->vcpu_set_debug(v->bv, dbg);
+}
+
 int hvt_rvcpu_run(struct hvt_rvcpu *v)
 {
 	for (;;) {
 		if (hvt_rp_stopping(v->rp))
 			return HVT_RP_DONE;
-		atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
-		int rc = v->rp->m->ops->vcpu_run(v->bv, &v->live);
-		atomic_store(&v->deadline_ns, 0);
+		int rc;
+		if (v->rp->hooks) { /* the driver arms the watchdog around its runs */
+			rc = v->rp->hooks->run(v->rp->hook_ctx, v, &v->live);
+			if (rc == 1)
+				return HVT_RP_DONE;
+		} else {
+			atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
+			rc = v->rp->m->ops->vcpu_run(v->bv, &v->live);
+			atomic_store(&v->deadline_ns, 0);
+		}
 		if (atomic_exchange(&v->timed_out, 0))
 			return hvt_watchdog_diverge(v);
 		if (rc < 0) {

@@ -186,11 +186,9 @@ static int in_step_with_guest(const hvt_event *ev)
 	return ev->type == HVT_EV_INTERRUPT;
 }
 
-/* One event: in sequence, replayed, remembered for the report. */
-static int next_event(struct hvt_rvcpu *v)
+int hvt_rvcpu_fetch(struct hvt_rvcpu *v, const hvt_event **ev)
 {
-	const hvt_event *ev;
-	int rc = hvt_stream_cursor_next(v->cur, &ev);
+	int rc = hvt_stream_cursor_next(v->cur, ev);
 
 	if (rc < 0) {
 		hvt_rp_fail(v->rp, HVT_REPLAY_CORRUPT, "vCPU %u's stream: %s", v->index,
@@ -199,13 +197,21 @@ static int next_event(struct hvt_rvcpu *v)
 	}
 	if (rc == 0) {
 		v->cut = 1; /* no END: the trace was cut */
-		return HVT_RP_DONE;
+		return 0;
 	}
-	if (ev->seq != v->next_seq || ev->stream != v->index) {
+	if ((*ev)->seq != v->next_seq || (*ev)->stream != v->index) {
 		hvt_rp_fail(v->rp, HVT_REPLAY_CORRUPT, "vCPU %u's stream: event #%" PRIu64
-			    " where #%" PRIu64 " was due", v->index, ev->seq, v->next_seq);
+			    " where #%" PRIu64 " was due", v->index, (*ev)->seq, v->next_seq);
 		return HVT_E_SEQUENCE;
 	}
+	return 1;
+}
+
+/* One event, in sequence: replayed, remembered for the report. */
+int hvt_rvcpu_apply(struct hvt_rvcpu *v, const hvt_event *ev)
+{
+	int rc;
+
 	v->next_seq++;
 	v->events++;
 	hvt_history_push(&v->hist, ev);
@@ -239,6 +245,16 @@ static int start_vcpu(struct hvt_rvcpu *v)
 		return HVT_E_BACKEND;
 	}
 	return HVT_RP_CONTINUE;
+}
+
+static int next_event(struct hvt_rvcpu *v)
+{
+	const hvt_event *ev;
+	int rc = hvt_rvcpu_fetch(v, &ev);
+
+	if (rc <= 0)
+		return rc < 0 ? rc : HVT_RP_DONE;
+	return hvt_rvcpu_apply(v, ev);
 }
 
 void *hvt_rvcpu_thread(void *arg)

@@ -1,10 +1,16 @@
 /* hvtrace replay FILE: re-execute a recorded guest from its trace alone and
  * stop at the first divergence (the engine is replay/replay.h). */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "gdb.h"
+#include "hvtrace/meta.h"
 #include "replay.h"
 
 /* Exit statuses of replay (beyond the shared ones in cli.h). */
@@ -15,7 +21,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: hvtrace replay [--stop-at N] [--landing=bp|step] [-q] FILE\n\n"
+	fprintf(f, "usage: hvtrace replay [--stop-at N] [--landing=bp|step] [-q] FILE\n"
+	      "       hvtrace replay --gdb [HOST:]PORT [--gdb-allow-remote] FILE\n"
+	      "       hvtrace replay --extract-image OUT FILE\n\n"
 	      "Re-executes the guest recorded in FILE from the trace alone (image, memory\n"
 	      "size, vCPUs, CPUID and entry state are rebuilt from it) on the backend that\n"
 	      "recorded it: KVM for x86-64, Hypervisor.framework for arm64 (on Linux its\n"
@@ -35,7 +43,17 @@ static void usage(FILE *f)
 	      "                     arm64: 34) at each hit\n"
 	      "                     (default; falls back to step if breakpoints are refused)\n"
 	      "  --landing=step     single-step and compare after every instruction (slow)\n"
-	      "  -q, --quiet        no summary line\n\n"
+	      "  -q, --quiet        no summary line\n"
+	      "  --gdb [HOST:]PORT  serve the replay to gdb or lldb (gdb remote protocol) on\n"
+	      "                     HOST (default 127.0.0.1; PORT 0 = any free port), one\n"
+	      "                     connection; prints the gdb and lldb command lines. Breakpoints,\n"
+	      "                     write watchpoints, steps, reverse execution, monitor\n"
+	      "                     commands (monitor help); x86-64 traces on KVM. See\n"
+	      "                     docs/debugging.md\n"
+	      "  --gdb-allow-remote serve on a HOST that is not a loopback address (anyone who\n"
+	      "                     can connect reads and writes guest memory)\n"
+	      "  --extract-image OUT  write the guest image embedded in FILE to OUT (for the\n"
+	      "                     debugger's symbols); refuses to overwrite OUT\n\n"
 	      "Limits: vCPUs are replayed independently. No order of accesses to shared\n"
 	      "memory is recorded, so vCPUs that interact through memory can diverge. An\n"
 	      "interrupt lands at the first point where PC and registers equal the recorded\n"
@@ -56,6 +74,9 @@ struct cli_replay {
 	struct hvt_replay_opts o;
 	int quiet;
 	const char *path;
+	const char *gdb;          /* --gdb [HOST:]PORT */
+	int gdb_allow_remote;
+	const char *extract;      /* --extract-image OUT */
 };
 
 static int parse_landing(const char *s, int *out)
@@ -88,6 +109,15 @@ static int parse_opt(struct cli_replay *c, int opt, const char *arg)
 	case 'q':
 		c->quiet = 1;
 		return 0;
+	case 'g':
+		c->gdb = arg;
+		return 0;
+	case 'R':
+		c->gdb_allow_remote = 1;
+		return 0;
+	case 'x':
+		c->extract = arg;
+		return 0;
 	default:
 		usage(stderr);
 		return HVT_EXIT_USAGE;
@@ -99,7 +129,9 @@ static int parse(int argc, char **argv, struct cli_replay *c)
 {
 	static const struct option longopts[] = {
 		{"stop-at", required_argument, NULL, 's'}, {"landing", required_argument, NULL, 'l'},
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"gdb", required_argument, NULL, 'g'}, {"gdb-allow-remote", no_argument, NULL, 'R'},
+		{"extract-image", required_argument, NULL, 'x'}, {0}};
 	int opt, rc;
 
 	memset(c, 0, sizeof(*c));
@@ -164,6 +196,86 @@ static void summarize(const struct hvt_replay_result *res)
 	fputc('\n', stderr);
 }
 
+/* --extract-image: the embedded image, never over an existing file. */
+static int extract_image(hvt_reader *r, const char *out)
+{
+	const uint8_t *img;
+	size_t len, done = 0;
+	int fd;
+
+	if (hvt_reader_blob(r, HVT_BLOB_GUEST_IMAGE, &img, &len) != 0) {
+		cli_err("replay: the trace holds no readable guest image: %s", hvt_reader_error(r));
+		return REPLAY_EXIT_CORRUPT;
+	}
+	fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		cli_err("replay: cannot create %s: %s", out, strerror(errno));
+		return HVT_EXIT_IOERR;
+	}
+	while (done < len) {
+		ssize_t w = write(fd, img + done, len - done);
+		if (w <= 0) {
+			cli_err("replay: writing %s failed: %s", out, strerror(errno));
+			close(fd);
+			return HVT_EXIT_IOERR;
+		}
+		done += (size_t)w;
+	}
+	if (close(fd) != 0) {
+		cli_err("replay: writing %s failed: %s", out, strerror(errno));
+		return HVT_EXIT_IOERR;
+	}
+	fprintf(stderr, "hvtrace: wrote the guest image (%zu bytes) to %s\n", len, out);
+	return 0;
+}
+
+/* [HOST:]PORT */
+static int parse_endpoint(const char *s, char *host, size_t host_len, unsigned *port)
+{
+	const char *colon = strrchr(s, ':');
+	uint64_t p;
+
+	if (colon && (size_t)(colon - s) >= host_len)
+		return -1;
+	if (colon)
+		snprintf(host, host_len, "%.*s", (int)(colon - s), s);
+	else
+		snprintf(host, host_len, "127.0.0.1");
+	if (cli_parse_u64(colon ? colon + 1 : s, &p) != 0 || p > 65535)
+		return -1;
+	*port = (unsigned)p;
+	return 0;
+}
+
+static int serve_gdb(struct cli_replay *c, hvt_reader *r, struct hvt_replay_result *res)
+{
+	struct hvt_gdb_opts o = { .sz = sizeof(o) };
+	char host[256];
+	int rc;
+
+	if (parse_endpoint(c->gdb, host, sizeof(host), &o.port) != 0) {
+		cli_err("replay: --gdb wants [HOST:]PORT, not '%s'", c->gdb);
+		return HVT_EXIT_USAGE;
+	}
+	o.host = host;
+	o.allow_remote = c->gdb_allow_remote;
+	o.log = stderr;
+	o.print_event = cli_print_event;
+	rc = hvt_replay_gdb(r, &o, res);
+	if (rc == HVT_E_INVAL)
+		return HVT_EXIT_USAGE;
+	if (rc < 0) {
+		cli_err("replay: %s", hvt_strerror(rc));
+		return HVT_EXIT_SOFTWARE;
+	}
+	if (res->outcome > HVT_REPLAY_DIVERGED) {
+		cli_err("replay: %s", res->msg);
+		return status_for(res);
+	}
+	fprintf(stderr, "hvtrace: gdb session ended%s%s\n", res->msg[0] ? ": " : "", res->msg);
+	return res->outcome == HVT_REPLAY_DIVERGED ? REPLAY_EXIT_DIVERGED : 0;
+}
+
 int hvt_cmd_replay(int argc, char **argv)
 {
 	struct cli_replay c;
@@ -175,6 +287,11 @@ int hvt_cmd_replay(int argc, char **argv)
 		return rc;
 	if ((rc = cli_open_trace(c.path, &r)) != 0)
 		return rc;
+	if (c.extract || c.gdb) {
+		rc = c.extract ? extract_image(r, c.extract) : serve_gdb(&c, r, &res);
+		hvt_reader_close(r);
+		return rc;
+	}
 	rc = hvt_replay_run(r, &c.o, &res);
 	hvt_reader_close(r);
 	if (rc < 0) {

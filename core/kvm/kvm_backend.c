@@ -16,6 +16,9 @@ static const hvt_backend_ops kvm_ops = {
 	.vcpu_get_regs = hvt_kvm_vcpu_get_regs,
 	.vcpu_set_regs = hvt_kvm_vcpu_set_regs,
 	.vcpu_set_debug = hvt_kvm_vcpu_set_debug,
+	.vcpu_state_save = hvt_kvm_vcpu_state_save,
+	.vcpu_state_load = hvt_kvm_vcpu_state_load,
+	.vcpu_get_x86_sysregs = hvt_kvm_vcpu_get_x86_sysregs,
 };
 
 const hvt_backend_ops *hvt_backend_kvm(void)

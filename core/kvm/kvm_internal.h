@@ -56,6 +56,11 @@ int hvt_kvm_vcpu_get_regs(hvt_backend_vcpu *vcpu, hvt_regs *regs);
 int hvt_kvm_vcpu_set_regs(hvt_backend_vcpu *vcpu, const hvt_regs *regs);
 int hvt_kvm_vcpu_set_debug(hvt_backend_vcpu *vcpu, const hvt_debug *dbg);
 
+/* kvm_state.c: the whole vCPU state as a blob; system registers */
+int hvt_kvm_vcpu_state_save(hvt_backend_vcpu *vcpu, void *buf, size_t cap, size_t *len);
+int hvt_kvm_vcpu_state_load(hvt_backend_vcpu *vcpu, const void *buf, size_t len);
+int hvt_kvm_vcpu_get_x86_sysregs(hvt_backend_vcpu *vcpu, hvt_x86_sysregs *out);
+
 /* kvm_cpuid.c */
 int hvt_kvm_cpuid_build(hvt_backend_vm *vm, char *msg, size_t msg_len);
 int hvt_kvm_cpuid_set(hvt_backend_vcpu *vcpu, char *msg, size_t msg_len);

@@ -108,6 +108,25 @@ typedef struct hvt_vtimer_state {
 	uint64_t wait_ns;     /* armed: host ns until it fires (0 = due now) */
 } hvt_vtimer_state;
 
+/* x86-64 state beyond the 18-register file, for debuggers (replay/gdb/):
+ * segment selectors, fs/gs base, control registers, EFER, x87 and SSE. */
+typedef struct hvt_x86_sysregs {
+	uint16_t sel[6];             /* selectors: cs ss ds es fs gs */
+	uint64_t fs_base, gs_base;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+	uint64_t idt_base;           /* IDTR: where interrupt handlers are found */
+	uint16_t idt_limit;
+	uint8_t st[8][10];           /* x87 ST(0)..ST(7), 80-bit little-endian */
+	uint16_t fcw, fsw, ftw;      /* control, status, full 16-bit tag word */
+	uint16_t fop;
+	uint64_t fip, fdp;           /* last instruction and data pointers */
+	uint8_t xmm[16][16];
+	uint32_t mxcsr;
+} hvt_x86_sysregs;
+
+/* Largest opaque vCPU state a backend saves (vcpu_state_save). */
+#define HVT_VCPU_STATE_MAX_BYTES 16384u
+
 /* Result of offering an interrupt: injected at the next entry, or the guest
  * cannot take it now and the backend asked for an IRQ_WINDOW exit. */
 enum hvt_irq_offer { HVT_IRQ_DEFERRED = 0, HVT_IRQ_INJECTED = 1 };
@@ -180,6 +199,16 @@ typedef struct hvt_backend_ops {
 	/* The owning thread is done with the vCPU (HVF: a vCPU is destroyed by
 	 * the thread that created it). Only free may follow. */
 	void (*vcpu_detach)(hvt_backend_vcpu *vcpu);
+	/* The whole architectural state of a vCPU (registers, system and FPU
+	 * registers, pending events, debug registers, the MSRs a guest may set)
+	 * as an opaque blob of at most HVT_VCPU_STATE_MAX_BYTES, and back; for
+	 * checkpoints (replay/gdb/). Owning thread, between runs; save completes
+	 * nothing: the caller first settles a pending read with a kicked run.
+	 * load may only be given a blob save produced for this backend. */
+	int (*vcpu_state_save)(hvt_backend_vcpu *vcpu, void *buf, size_t cap, size_t *len);
+	int (*vcpu_state_load)(hvt_backend_vcpu *vcpu, const void *buf, size_t len);
+	/* x86-64 only: segment, control, x87 and SSE registers (read-only). */
+	int (*vcpu_get_x86_sysregs)(hvt_backend_vcpu *vcpu, hvt_x86_sysregs *out);
 } hvt_backend_ops;
 
 /* The KVM backend (Linux x86-64 only; NULL elsewhere). */

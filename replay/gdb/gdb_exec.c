@@ -1,0 +1,407 @@
+/* The engine hooks: every run the replay engine asks for goes through
+ * hook_run, which runs the vCPU by single steps or with hardware
+ * breakpoints as the current goal needs, checks each new state once (the
+ * "loop top"), stops for the client there, and hands the engine exactly
+ * the exits it asked for (guest exits, its landing breakpoint, its steps).
+ *
+ * One check per state: `handled` is set when a state has been checked and
+ * cleared only when the vCPU executed something (a step, a breakpoint, a
+ * guest exit; never a kick). A state that is checked and sits on an armed
+ * address is left by one single step with no breakpoint armed, since
+ * RFLAGS.RF is not honoured on this KVM. Arrivals at an address are then
+ * counted identically whichever other breakpoints are armed. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "gdb_internal.h"
+#include "gdb_regs.h"
+#include "hvtrace/error.h"
+
+#define MAX_WANT (GDB_MAX_BP + 4u)
+
+struct want {
+	uint64_t addr[MAX_WANT];
+	unsigned n;
+};
+
+static const hvt_backend_ops *ops(const struct hvt_gdb *s)
+{
+	return s->rp.m->ops;
+}
+
+static int uses_user_bps(const struct hvt_gdb *s)
+{
+	return s->goal.kind == GOAL_CONT ||
+	       (s->goal.kind == GOAL_SCAN && s->goal.scan_for == SCAN_BREAKS);
+}
+
+static int target_in_gap(const struct hvt_gdb *s, unsigned v)
+{
+	const struct gdb_pos *t = &s->goal.target;
+
+	return (s->goal.kind == GOAL_TO_POS || s->goal.kind == GOAL_SCAN) && t->mid &&
+	       t->vcpu == v && t->g == s->g;
+}
+
+static void want_add(struct want *w, uint64_t a)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		if (w->addr[i] == a)
+			return;
+	if (w->n < MAX_WANT)
+		w->addr[w->n++] = a;
+}
+
+static void collect(const struct hvt_gdb *s, unsigned v, struct want *w)
+{
+	const hvt_debug *e = &s->eng_dbg[v];
+
+	w->n = 0;
+	if (e->bp_enabled_mask & 1)
+		want_add(w, e->bp_gva[0]);
+	if (uses_user_bps(s))
+		for (unsigned i = 0; i < s->n_bp; i++)
+			want_add(w, s->bp[i].addr);
+	if (target_in_gap(s, v))
+		want_add(w, s->goal.target.regs.r[HVT_X86_RIP]);
+	if (s->goal.kind == GOAL_TO_ARRIVAL && s->goal.g == s->g)
+		want_add(w, s->goal.pc);
+}
+
+static int in_want(const struct want *w, uint64_t a)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		if (w->addr[i] == a)
+			return 1;
+	return 0;
+}
+
+static int user_bp_index(const struct hvt_gdb *s, uint64_t a)
+{
+	for (unsigned i = 0; i < s->n_bp; i++)
+		if (s->bp[i].addr == a)
+			return (int)i;
+	return -1;
+}
+
+static void scan_hit(struct hvt_gdb *s, int kind, uint64_t pc, uint64_t n, uint64_t steps,
+		     uint64_t addr)
+{
+	struct gdb_goal *g = &s->goal;
+
+	g->prev = g->last;
+	g->last = (struct gdb_hit){ .valid = 1, .g = s->g, .pc = pc, .n = n, .steps = steps,
+				    .kind = kind, .watch_addr = addr };
+}
+
+/* The scan reached its limit: back to the driver, which restarts. */
+static int scan_done(struct hvt_gdb *s)
+{
+	s->goal.reached = 1;
+	s->request = REQ_SCAN_DONE;
+	atomic_store(&s->rp.unwind, 1);
+	return 1;
+}
+
+static uint64_t count_arrival(struct hvt_gdb *s, int bi)
+{
+	if (s->goal.cnt_g != s->g) { /* counters are per gap */
+		memset(s->goal.bp_count, 0, sizeof(s->goal.bp_count));
+		s->goal.cnt_g = s->g;
+	}
+	return ++s->goal.bp_count[bi];
+}
+
+/* Scan checks of one state; 1 when the scan is over. */
+static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t prev_top)
+{
+	struct gdb_goal *g = &s->goal;
+	uint64_t rip = r->r[HVT_X86_RIP];
+	int wi, bi;
+
+	/* A write that led here happened before here, even when here is the
+	 * limit; an arrival here is not before the limit. */
+	if (g->scan_for == SCAN_BREAKS && s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
+		scan_hit(s, STOP_WATCH, rip, 0, prev_top, s->wp[wi].va);
+	if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
+	    gdb_pos_matches(s, &g->target, v, r))
+		return scan_done(s);
+	if (g->scan_for == SCAN_STEPS_OF_VCPU) {
+		if (v == g->vcpu)
+			scan_hit(s, STOP_STEP, rip, 0, g->step_count, 0);
+		return 0;
+	}
+	if ((bi = user_bp_index(s, rip)) >= 0)
+		scan_hit(s, STOP_BP, rip, count_arrival(s, bi), g->step_count, 0);
+	return 0;
+}
+
+static int stop_kind_for_bp(const struct hvt_gdb *s, uint64_t rip)
+{
+	int bi = user_bp_index(s, rip);
+
+	return bi >= 0 ? STOP_BP : STOP_STEP;
+}
+
+/* Forward checks of one state: a stop for the client, or nothing. */
+static int check_forward(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
+{
+	struct gdb_goal *g = &s->goal;
+	uint64_t rip = r->r[HVT_X86_RIP];
+	int wi;
+
+	switch (g->kind) {
+	case GOAL_CONT:
+		if (s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
+			return gdb_stop(s, STOP_WATCH, v, s->wp[wi].va);
+		if (user_bp_index(s, rip) >= 0)
+			return gdb_stop(s, STOP_BP, v, rip);
+		return 0;
+	case GOAL_STEP:
+		return v == g->vcpu && g->arrivals ? gdb_stop(s, STOP_STEP, v, 0) : 0;
+	case GOAL_TO_POS:
+		if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
+		    gdb_pos_matches(s, &g->target, v, r))
+			return gdb_stop(s, g->report, v, g->report_addr);
+		return 0;
+	case GOAL_TO_ARRIVAL:
+		if (g->g == s->g && rip == g->pc && ++g->arrivals == g->n)
+			return gdb_stop(s, g->report == STOP_BP ? stop_kind_for_bp(s, rip) : g->report,
+					v, g->report_addr);
+		return 0;
+	case GOAL_TO_STEPS:
+		return g->step_count == g->steps ? gdb_stop(s, g->report, v, g->report_addr) : 0;
+	default:
+		return 0;
+	}
+}
+
+/* The checks of a new state of v (the loop top). 1: unwind. */
+static int check_state(struct hvt_gdb *s, unsigned v, int *to_engine)
+{
+	const hvt_debug *e = &s->eng_dbg[v];
+	uint64_t prev_top = s->last_top[v];
+	hvt_regs r;
+
+	if (gdb_regs_of(s, v, &r) < 0)
+		return 0;
+	if (s->goal.step_all || s->goal.kind == GOAL_TO_STEPS) {
+		s->goal.step_count++; /* states are numbered in step mode */
+		s->last_top[v] = s->goal.step_count;
+	}
+	*to_engine = (e->bp_enabled_mask & 1) && e->bp_gva[0] == r.r[HVT_X86_RIP];
+	if (s->goal.kind == GOAL_SCAN)
+		return check_scan(s, v, &r, prev_top);
+	return check_forward(s, v, &r);
+}
+
+static int set_dbg(struct hvt_gdb *s, unsigned v, const struct want *w, int step)
+{
+	hvt_debug d;
+
+	memset(&d, 0, sizeof(d));
+	d.single_step = (uint8_t)step;
+	for (unsigned i = 0; !step && i < w->n && i < HVT_MAX_HW_BREAKPOINTS; i++) {
+		d.bp_gva[i] = w->addr[i];
+		d.bp_enabled_mask |= (uint8_t)(1u << i);
+	}
+	return ops(s)->vcpu_set_debug(s->rp.vcpus[v].bv, &d);
+}
+
+static int must_step(const struct hvt_gdb *s, unsigned v, const struct want *w, uint64_t rip)
+{
+	return s->eng_dbg[v].single_step || s->goal.step_all ||
+	       (s->goal.kind == GOAL_STEP && s->goal.vcpu == v) ||
+	       s->goal.kind == GOAL_TO_STEPS || w->n > HVT_MAX_HW_BREAKPOINTS ||
+	       in_want(w, rip);
+}
+
+static int at_hlt(struct hvt_gdb *s, unsigned v, uint64_t rip)
+{
+	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
+	uint8_t op;
+
+	if (!ops(s)->vcpu_get_x86_sysregs ||
+	    ops(s)->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0)
+		return 0;
+	return gdb_mem_read(&m, rip, &op, 1) == 1 && op == 0xf4;
+}
+
+/* One backend run with the watchdog armed. */
+static int run_once(struct hvt_gdb *s, struct hvt_rvcpu *v, hvt_exit *ex)
+{
+	int rc;
+
+	atomic_store(&s->run_vcpu, v->index);
+	atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
+	rc = ops(s)->vcpu_run(v->bv, ex);
+	atomic_store(&v->deadline_ns, 0);
+	s->ck.exec_ns_since += ex->run_ns;
+	return rc;
+}
+
+static void debug_exit_now(struct hvt_gdb *s, unsigned v, hvt_exit *ex)
+{
+	hvt_regs r;
+
+	memset(ex, 0, sizeof(*ex));
+	ex->kind = HVT_EXIT_DEBUG;
+	if (gdb_regs_of(s, v, &r) == 0) {
+		memcpy(ex->regs, r.r, sizeof(ex->regs));
+		ex->nregs = HVT_X86_NREGS;
+		ex->regs_valid = 1;
+	}
+}
+
+/* After a run: 1 = hand ex to the engine, 0 = loop on. */
+static int after_run(struct hvt_gdb *s, unsigned v, const hvt_exit *ex, int stepped_run,
+		     int *eng_stepped)
+{
+	if (ex->kind == HVT_EXIT_KICK && !ex->err)
+		return atomic_load(&s->rp.vcpus[v].timed_out) ? 1 : 0; /* ours: loop on */
+	s->handled[v] = 0;
+	if (ex->kind != HVT_EXIT_DEBUG) {
+		if (ex->kind == HVT_EXIT_HALT && s->goal.kind == GOAL_STEP && s->goal.vcpu == v)
+			s->goal.arrivals = 1; /* the HLT was the step */
+		return 1; /* the guest's own exit */
+	}
+	if (stepped_run) {
+		*eng_stepped = 1;
+		if (s->goal.kind == GOAL_STEP && s->goal.vcpu == v)
+			s->goal.arrivals = 1;
+	}
+	return 0;
+}
+
+/* The handler of vector vec, from the guest's IDT (a 64-bit gate). */
+static int handler_of(struct hvt_gdb *s, unsigned v, int vec, uint64_t *addr)
+{
+	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
+	uint8_t gate[16];
+
+	if (!ops(s)->vcpu_get_x86_sysregs ||
+	    ops(s)->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0 ||
+	    (uint64_t)vec * 16 + 15 > m.sys.idt_limit ||
+	    gdb_mem_read(&m, m.sys.idt_base + (uint64_t)vec * 16, gate, 16) != 16)
+		return -1;
+	*addr = (uint64_t)gate[0] | (uint64_t)gate[1] << 8 | (uint64_t)gate[6] << 16 |
+		(uint64_t)gate[7] << 24 | (uint64_t)gate[8] << 32 | (uint64_t)gate[9] << 40 |
+		(uint64_t)gate[10] << 48 | (uint64_t)gate[11] << 56;
+	return 0;
+}
+
+/* An injected interrupt is delivered at the next entry. Never by a single
+ * step: KVM steps by setting TF, the delivery pushes it into the frame and
+ * clears it, and the whole handler would run as one "step". Instead one run
+ * with a breakpoint at the handler: it stops on the handler's first
+ * instruction, a state like any other. */
+static int deliver(struct hvt_gdb *s, struct hvt_rvcpu *rv, hvt_exit *ex, int *done)
+{
+	unsigned v = rv->index;
+	struct want w = { .n = 1 };
+	int vec = s->pending_vec[v];
+
+	*done = 0;
+	s->pending_vec[v] = -1;
+	if (handler_of(s, v, vec, &w.addr[0]) < 0)
+		return 0; /* no readable gate: the guest takes the fault as recorded */
+	if (set_dbg(s, v, &w, 0) < 0 || run_once(s, rv, ex) < 0)
+		return HVT_E_BACKEND;
+	if (ex->kind == HVT_EXIT_KICK && !ex->err && !atomic_load(&rv->timed_out)) {
+		s->pending_vec[v] = vec; /* not entered yet: try again */
+		return 0;
+	}
+	s->handled[v] = 0;
+	*done = ex->kind != HVT_EXIT_DEBUG; /* a guest exit first: the engine's */
+	return 0;
+}
+
+static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
+{
+	struct hvt_gdb *s = ctx;
+	unsigned v = rv->index;
+	int eng_step = s->eng_dbg[v].single_step, eng_stepped = 0, to_engine = 0;
+	struct want w;
+	hvt_regs r;
+
+	for (;;) {
+		if (atomic_load(&s->quit) || atomic_load(&s->rp.unwind))
+			return 1;
+		if (atomic_exchange(&s->interrupt, 0) && gdb_stop(s, STOP_INT, v, 0))
+			return 1;
+		if (!s->handled[v]) {
+			s->handled[v] = 1;
+			if (check_state(s, v, &to_engine))
+				return 1;
+			if (to_engine || (eng_step && eng_stepped)) {
+				debug_exit_now(s, v, ex);
+				return 0;
+			}
+		}
+		if (s->pending_vec[v] >= 0) {
+			int done, rc = deliver(s, rv, ex, &done);
+			if (rc < 0 || done)
+				return rc;
+			continue;
+		}
+		if (gdb_regs_of(s, v, &r) < 0)
+			return HVT_E_BACKEND;
+		collect(s, v, &w);
+		int step = must_step(s, v, &w, r.r[HVT_X86_RIP]);
+		if (step && at_hlt(s, v, r.r[HVT_X86_RIP])) {
+			/* KVM completes a single-stepped HLT without halting (no HLT
+			 * exit, so no recorded wake-up): run it with a breakpoint
+			 * after it instead; the HLT exit is the guest's, as recorded. */
+			w.n = 1, w.addr[0] = r.r[HVT_X86_RIP] + 1, step = 0;
+		}
+		if (set_dbg(s, v, &w, step) < 0 || run_once(s, rv, ex) < 0)
+			return HVT_E_BACKEND;
+		if (after_run(s, v, ex, step, &eng_stepped))
+			return 0;
+	}
+}
+
+static int hook_set_debug(void *ctx, struct hvt_rvcpu *v, const hvt_debug *dbg)
+{
+	struct hvt_gdb *s = ctx;
+
+	s->eng_dbg[v->index] = *dbg;
+	return 0;
+}
+
+const struct hvt_rp_hooks gdb_hooks = { .run = hook_run, .set_debug = hook_set_debug };
+
+static int stop_at(struct hvt_gdb *s, int kind, unsigned vcpu, uint64_t addr, int mid)
+{
+	int rc;
+
+	atomic_store(&s->running, 0);
+	gdb_settle_all(s);
+	s->cur = vcpu;
+	s->sel_g = s->sel_c = vcpu;
+	s->stop_kind = kind;
+	s->stop_addr = addr;
+	if (mid)
+		gdb_pos_here_mid(s, vcpu, &s->here);
+	else
+		gdb_pos_boundary(s, &s->here);
+	gdb_format_stop(s);
+	rc = gdb_serve(s);
+	if (rc == 0) {
+		atomic_store(&s->interrupt, 0);
+		atomic_store(&s->running, 1);
+	} else {
+		atomic_store(&s->rp.unwind, 1);
+	}
+	return rc;
+}
+
+int gdb_stop(struct hvt_gdb *s, int kind, unsigned vcpu, uint64_t addr)
+{
+	return stop_at(s, kind, vcpu, addr, 1);
+}
+
+int gdb_stop_boundary(struct hvt_gdb *s, int kind, unsigned vcpu)
+{
+	return stop_at(s, kind, vcpu, 0, 0);
+}

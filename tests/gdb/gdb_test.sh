@@ -1,0 +1,250 @@
+#!/bin/sh
+# The gdb stub with the real clients on real KVM (label "gdb").
+#
+# usage: gdb_test.sh CASE HVTRACE GUEST_DIR MALFORMED_CLIENT WORK_DIR [DOC]
+#   timer     break on a guest function, continue to its 3rd hit, print a guest
+#             variable, reverse-continue to hit 2, continue forward to identical
+#             registers, stepi / reverse-stepi to the same PC, monitor when
+#   watch     a write watchpoint on a guest variable forward and in reverse (flaky)
+#   threads   two vCPUs are two threads; breakpoints hit in each; reverse on both
+#   lldb      one lldb session: break, continue, register read
+#   walkthrough  the gdb lines of docs/debugging.md, as written, on a failing
+#             flaky recording: the lost update and the interrupted store are found
+#   malformed a stream of malformed packets is answered with errors; the stub
+#             stays alive and answers valid packets after them
+# Exit 77 (skipped) with a message when KVM, gdb or lldb is missing.
+set -u
+CASE=$1 HVT=$2 GUESTS=$3 BADCLIENT=$4 WORK=$5/$1 DOC=${6:-}
+mkdir -p "$WORK" || exit 1
+rm -f "$WORK"/*
+FAILS=0
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+ok() { echo "ok: $*"; }
+
+need() { command -v "$1" > /dev/null 2>&1 || { echo "SKIP: $1 is not installed"; exit 77; }; }
+
+# record GUEST TRACE [ARGS]: also TRACE.elf (the embedded image, which must be
+# the guest's) and TRACE.dbg (its twin with debug info, for the clients)
+record() {
+	g=$1 t=$2; shift 2
+	timeout -k 5 120 "$HVT" record -q -o "$t" "$@" "$GUESTS/$g" > "$t.rec.out" 2> "$t.rec.err" < /dev/null
+	rc=$?
+	if [ $rc -eq 69 ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
+	[ $rc -eq 0 ] || [ $rc -eq 1 ] || { echo "FAIL: record $g exited $rc"; cat "$t.rec.err"; exit 1; }
+	"$HVT" replay --extract-image "$t.elf" "$t" 2> /dev/null || { echo "FAIL: --extract-image"; exit 1; }
+	cmp -s "$t.elf" "$GUESTS/$g" || { echo "FAIL: --extract-image differs from $g"; exit 1; }
+	"$HVT" replay --extract-image "$t.elf" "$t" > /dev/null 2>&1 &&
+		{ echo "FAIL: --extract-image overwrote a file"; exit 1; }
+	cp "$GUESTS/$g.debug" "$t.dbg"
+}
+
+# serve TRACE: starts the stub on a free port; sets PORT and STUB_PID
+serve() {
+	timeout -k 5 300 "$HVT" replay --gdb 127.0.0.1:0 "$1" > "$1.stub.out" 2> "$1.stub.err" &
+	STUB_PID=$!
+	PORT=
+	for i in $(seq 1 100); do
+		PORT=$(sed -n 's/.*serving the replay to gdb on 127.0.0.1:\([0-9]*\).*/\1/p' "$1.stub.err")
+		[ -n "$PORT" ] && break
+		sleep 0.1
+	done
+	[ -n "$PORT" ] || { echo "FAIL: the stub did not listen"; cat "$1.stub.err"; exit 1; }
+}
+
+# finish TRACE: the stub must end by itself after the client's kill/detach
+finish() {
+	wait "$STUB_PID"
+	rc=$?
+	if [ $rc -ne 0 ]; then fail "the stub exited $rc"; tail -20 "$1.stub.err"; else ok "stub exited 0"; fi
+}
+
+run_gdb() { # run_gdb TRACE SCRIPT: output in TRACE.gdb.out
+	sed "s/@PORT@/$PORT/" "$2" > "$1.gdb"
+	timeout -k 5 240 gdb -batch -nx -x "$1.gdb" "$1.dbg" > "$1.gdb.out" 2>&1
+}
+
+# between MARK_A MARK_B FILE: the lines between two echo markers
+between() { sed -n "/^$1\$/,/^$2\$/p" "$3" | grep -v "^$1\$\|^$2\$"; }
+
+# expect LABEL PATTERN FILE
+expect() { if grep -q -- "$2" "$3"; then ok "$1"; else fail "$1 (no '$2')"; fi; }
+
+case_timer() {
+	t=$WORK/timer.hvt
+	record timer "$t"
+	serve "$t"
+	cat > "$WORK/s.gdb" <<'G'
+set pagination off
+target remote 127.0.0.1:@PORT@
+break on_tick
+continue
+continue
+continue
+echo P1\n
+print ticks
+echo R1\n
+info registers rip rsp rax rbx rcx rdx rsi rdi eflags
+echo R1E\n
+reverse-continue
+echo P2\n
+print ticks
+echo P2E\n
+continue
+echo R2\n
+info registers rip rsp rax rbx rcx rdx rsi rdi eflags
+echo R2E\n
+delete
+stepi
+echo S1\n
+print $pc
+echo S1E\n
+stepi
+reverse-stepi
+echo S2\n
+print $pc
+echo S2E\n
+monitor when
+kill
+G
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	expect "breakpoint on a guest function" "Breakpoint 1, on_tick" "$out"
+	p1=$(between P1 R1 "$out"); p2=$(between P2 P2E "$out")
+	[ "$p1" = '$1 = 2' ] && ok "3rd hit: ticks = 2" || fail "3rd hit printed '$p1', not ticks = 2"
+	[ "$p2" = '$2 = 1' ] && ok "reverse-continue to the 2nd hit: ticks = 1" || fail "after reverse-continue: '$p2'"
+	r1=$(between R1 R1E "$out"); r2=$(between R2 R2E "$out")
+	if [ -n "$r1" ] && [ "$r1" = "$r2" ]; then ok "forward again: identical registers"
+	else fail "registers differ after reverse and forward"; echo "$r1"; echo "--"; echo "$r2"; fi
+	s1=$(between S1 S1E "$out"); s2=$(between S2 S2E "$out")
+	s1=${s1#*=} s2=${s2#*=}
+	if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then ok "stepi / reverse-stepi: same PC ($s1)"
+	else fail "stepi gave '$s1', stepi + reverse-stepi '$s2'"; fi
+	expect "monitor when" "^event [0-9]* of [0-9]*" "$out"
+}
+
+case_watch() {
+	t=$WORK/flaky.hvt
+	record flaky "$t"
+	serve "$t"
+	cat > "$WORK/s.gdb" <<'G'
+set pagination off
+target remote 127.0.0.1:@PORT@
+watch counter
+continue
+continue
+echo W1\n
+print counter
+echo W1E\n
+continue
+reverse-continue
+echo W2\n
+print counter
+echo W2E\n
+delete
+kill
+G
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	expect "watchpoint set" "Hardware watchpoint 1: counter" "$out"
+	expect "first write seen" "Old value = 0" "$out"
+	expect "second write seen" "New value = 2" "$out"
+	w1=$(between W1 W1E "$out"); w2=$(between W2 W2E "$out")
+	[ "$w1" = '$1 = 2' ] && ok "after two writes: counter = 2" || fail "after two writes: '$w1'"
+	# Reverse: back over the third write, to just before it (counter = 2).
+	[ "$w2" = '$2 = 2' ] && ok "reverse watchpoint stops before the write (counter = 2)" ||
+		fail "after reverse-continue with the watchpoint: '$w2'"
+}
+
+case_threads() {
+	t=$WORK/smp.hvt
+	record smp "$t" --vcpus 2
+	serve "$t"
+	cat > "$WORK/s.gdb" <<'G'
+set pagination off
+target remote 127.0.0.1:@PORT@
+info threads
+break count_ticks
+continue
+continue
+echo T1\n
+print me
+echo T1E\n
+thread 1
+echo T2\n
+print $_thread
+echo T2E\n
+reverse-continue
+echo T3\n
+print me
+echo T3E\n
+kill
+G
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	expect "two threads" "Thread 2 (vCPU 1)" "$out"
+	expect "thread 2 hits the breakpoint" "Thread 2 hit Breakpoint 1" "$out"
+	expect "thread 1 hits the breakpoint" "Thread 1 hit Breakpoint 1" "$out"
+	t1=$(between T1 T1E "$out"); t3=$(between T3 T3E "$out")
+	[ "$t1" != "$t3" ] && [ -n "$t3" ] && ok "reverse-continue goes back to the other vCPU's hit" ||
+		fail "reverse-continue on two vCPUs: '$t1' then '$t3'"
+}
+
+case_lldb() {
+	need lldb
+	t=$WORK/timer.hvt
+	record timer "$t"
+	serve "$t"
+	timeout -k 5 120 lldb -b "$t.dbg" -o "gdb-remote 127.0.0.1:$PORT" -o "breakpoint set -n on_tick" \
+		-o "continue" -o "register read rip" -o "kill" > "$t.lldb.out" 2>&1
+	finish "$t"
+	expect "lldb stops at the breakpoint" "stop reason = breakpoint 1.1" "$t.lldb.out"
+	expect "lldb reads rip at on_tick" "rip = 0x[0-9a-f]*  *.*on_tick" "$t.lldb.out"
+}
+
+case_walkthrough() {
+	t=$WORK/flaky.hvt
+	timeout -k 5 600 "$HVT" record -q --until-failure -o "$t" "$GUESTS/flaky" \
+		> "$t.rec.out" 2> "$t.rec.err" < /dev/null
+	rc=$?
+	if [ $rc -eq 69 ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
+	[ -f "$t" ] || { echo "FAIL: --until-failure kept no trace (exit $rc)"; exit 1; }
+	cp "$GUESTS/flaky.debug" "$t.dbg"
+	serve "$t"
+	# The fenced block after the walkthrough marker, port replaced.
+	awk '/walkthrough.gdb/ { m = 1; next } m == 1 && /```/ { m = 2; next }
+	     m == 2 && /```/ { exit } m == 2 { sub(/^   /, ""); print }' "$DOC" |
+		sed 's/127.0.0.1:1234/127.0.0.1:@PORT@/' > "$WORK/s.gdb"
+	[ -s "$WORK/s.gdb" ] || { echo "FAIL: no walkthrough block in $DOC"; exit 1; }
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	expect "continue reaches the end" "No more reverse-execution history" "$out"
+	old=$(sed -n 's/^Old value = \([0-9]*\)$/\1/p' "$out" | tail -1)
+	new=$(sed -n 's/^New value = \([0-9]*\)$/\1/p' "$out" | tail -1)
+	if [ -n "$old" ] && [ -n "$new" ] && [ "$new" -lt "$old" ]; then
+		ok "the watchpoint finds the lost update ($old -> $new)"
+	else
+		fail "no lost update found (old '$old', new '$new')"
+	fi
+	expect "reverse-continue to the tick handler" "^Breakpoint 2, on_tick" "$out"
+	# Interrupted after the load: at the add or at the store.
+	expect "the tick interrupted the load-add-store" "add  *\$0x1,%rax\|mov  *%rax,.*<counter>" "$out"
+}
+
+case_malformed() {
+	t=$WORK/timer.hvt
+	record timer "$t"
+	serve "$t"
+	timeout -k 5 120 "$BADCLIENT" 127.0.0.1 "$PORT" > "$t.bad.out" 2>&1
+	rc=$?
+	cat "$t.bad.out"
+	[ $rc -eq 0 ] && ok "malformed packets answered with errors" || fail "malformed client exited $rc"
+	finish "$t"
+}
+
+need gdb
+case_"$CASE"
+[ $FAILS -eq 0 ] || { echo "$FAILS failure(s); logs in $WORK"; exit 1; }

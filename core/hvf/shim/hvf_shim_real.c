@@ -3,6 +3,9 @@
  * load and again at a hook while missing (a VMM that dlopens the framework).
  * On macOS dyld's __interpose table redirects every image's calls but ours,
  * so the plain names are the framework's functions. */
+#ifndef __APPLE__
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
 #include "hvf_shim.h"
 
 #ifdef __APPLE__
@@ -27,7 +30,6 @@ int hvf_shim_resolve(void)
 }
 
 #else
-#define _GNU_SOURCE
 #include <dlfcn.h>
 
 struct hvf_real hvf_real;

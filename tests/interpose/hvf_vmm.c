@@ -70,6 +70,10 @@ static unsigned n_vcpus = 3, rounds, timer_rounds, hang_after;
 static atomic_int alive[MAX_VCPUS];
 static atomic_uint done_count;
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Every vCPU exists before any runs, as in QEMU: a vCPU destroyed early
+ * would otherwise free its hv_vcpu_t for a late thread to get again, and
+ * two threads' counts would share one id (and one trace stream). */
+static pthread_barrier_t all_created;
 
 static void check(hv_return_t r, const char *what)
 {
@@ -255,6 +259,7 @@ static void *vcpu_thread(void *arg)
 	check(hv_vcpu_create(&v->id, &v->exit, NULL), "hv_vcpu_create");
 	setup_regs(v);
 	atomic_store(&alive[v->index], 1);
+	pthread_barrier_wait(&all_created);
 	for (int done = 0; !done;) {
 		check(hv_vcpu_set_pending_interrupt(v->id, HV_INTERRUPT_TYPE_IRQ, v->irq_wanted),
 		      "hv_vcpu_set_pending_interrupt");
@@ -332,6 +337,7 @@ int main(int argc, char **argv)
 	check(hv_vm_map(ram, 0, RAM_BYTES, HV_MEMORY_READ | HV_MEMORY_WRITE | HV_MEMORY_EXEC),
 	      "hv_vm_map");
 	pthread_t k;
+	pthread_barrier_init(&all_created, NULL, n_vcpus);
 	for (unsigned v = 0; v < n_vcpus; v++) {
 		vcpus[v].index = v;
 		if (pthread_create(&vcpus[v].thread, NULL, vcpu_thread, &vcpus[v]) != 0)

@@ -8,7 +8,8 @@
 #  kvm    only core/kvm/ includes <linux/kvm.h> or a header of core/kvm/
 #         (test VMMs standing in for a third-party VMM are exempt, below);
 #  hvf    only core/hvf/ and compat/hvf/ include the Hypervisor API
-#         (<Hypervisor/...>; tests of the stand-in in tests/hvf*/ too), and
+#         (<Hypervisor/...>; tests of the stand-in in tests/hvf*/ and the
+#         HVF VMM fixture tests/interpose/hvf_vmm.c too), and
 #         only core/hvf/ includes a header of core/hvf/;
 #  stand  core/hvf/ includes nothing of compat/ but Apple's API headers: the
 #         backend knows nothing of the stand-in;
@@ -30,8 +31,9 @@ cd "$root"
 # like them they drive KVM's ABI directly, and hvtrace records them from the
 # outside. Name each one; tests/interpose/*_vmm.c is the naming rule for them.
 kvm_fixtures='tests/interpose/fork_vmm.c tests/interpose/*_vmm.c'
-# Tests of the Hypervisor.framework stand-in call Apple's API directly.
-hvf_api_tests='tests/hvf*/*'
+# Tests of the Hypervisor.framework stand-in call Apple's API directly, and
+# so does the fixture standing in for a third-party HVF VMM (issue 15).
+hvf_api_tests='tests/hvf*/* tests/interpose/hvf_vmm.c'
 
 list=$(mktemp)
 incs=$(mktemp)

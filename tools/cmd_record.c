@@ -66,10 +66,13 @@ static void usage(FILE *f)
 	      "an internal error;\n"
 	      "64 for a bad command line. With --until-failure: the failing run's status,\n"
 	      "or 0 when every run passed (then no trace is kept).\n\n"
-	      "With -- COMMAND: runs an unmodified, dynamically linked KVM VMM (e.g.\n"
-	      "qemu-system-x86_64 -accel kvm ...) with an LD_PRELOAD shim that records every\n"
-	      "KVM_RUN exit of the first process that creates a VM: kind, port/address, size,\n"
-	      "data written or returned, handling and run times, one stream per vCPU id. No\n"
+	      "With -- COMMAND: runs an unmodified, dynamically linked KVM or\n"
+	      "Hypervisor.framework VMM (e.g. qemu-system-x86_64 -accel kvm ..., or an HVF VMM\n"
+	      "over the Linux stand-in; on macOS through DYLD_INSERT_LIBRARIES, untested:\n"
+	      "docs/macos.md) with both interposers preloaded; the one whose API the first\n"
+	      "process to create a VM uses records every KVM_RUN or hv_vcpu_run exit: kind,\n"
+	      "port/address, size, data written or returned, handling and run times, one\n"
+	      "stream per vCPU id (HVF adds PC, syndrome, interrupts, vtimer, exec time). No\n"
 	      "guest image is kept, so such traces work with stats, export, diff, dump but not\n"
 	      "replay (docs/interpose.md). COMMAND's output and exit status are its own\n"
 	      "(128+N when killed by signal N); a summary line goes to stderr. The shim only\n"
@@ -78,7 +81,7 @@ static void usage(FILE *f)
 	      "SIGINT/SIGTERM/SIGHUP to hvtrace go on to COMMAND; if it has not exited 5 s\n"
 	      "later (or at a second signal) it is killed, and the trace is finished either\n"
 	      "way. 127 when COMMAND is not found, 69 when it is static or never creates a\n"
-	      "KVM VM (no trace is written then), 74 when the trace cannot be written.\n", f);
+	      "KVM or HVF VM (no trace is written then), 74 when the trace cannot be written.\n", f);
 }
 
 struct cli_record {

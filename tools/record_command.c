@@ -1,12 +1,18 @@
 /* hvtrace record [-o FILE] -- COMMAND [ARGS...]: the launcher side of
- * interposed recording (docs/interpose.md). It finds the shim next to the
- * hvtrace binary, refuses commands the shim cannot enter, creates the trace
- * and the rings shared with the shim, runs COMMAND with LD_PRELOAD, writes
+ * interposed recording (docs/interpose.md). It finds the interposers next to
+ * the hvtrace binary (the KVM shim and the Hypervisor.framework one: both are
+ * preloaded, each stays inert unless its API is used), refuses commands they
+ * cannot enter, creates the trace and the rings shared with them, runs
+ * COMMAND with LD_PRELOAD (DYLD_INSERT_LIBRARIES on macOS), writes
  * what the shim publishes while it waits (record_wait.c, record_drain.c),
  * forwards the exit status, and never lets an empty trace pass for a
  * recording nor replaces an existing one (trace_output.c). */
 #define _GNU_SOURCE
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#else
 #include <elf.h>
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,14 +36,22 @@
 #ifndef HVT_INSTALL_LIBDIR
 #define HVT_INSTALL_LIBDIR "lib"
 #endif
-#define SHIM_NAME "libhvtrace-shim.so"
+#define SHIM_NAME "libhvtrace-shim.so" /* KVM */
+#ifdef __APPLE__
+#define HVF_SHIM_NAME "libhvtrace-hvf-shim.dylib"
+#define PRELOAD_VAR "DYLD_INSERT_LIBRARIES"
+#else
+#define HVF_SHIM_NAME "libhvtrace-hvf-shim.so"
+#define PRELOAD_VAR "LD_PRELOAD"
+#endif
 #define EXIT_NOT_FOUND 127
 #define EXIT_CANNOT_EXEC 126
 #define EXIT_UNAVAILABLE 69 /* nothing could be recorded (sysexits EX_UNAVAILABLE) */
 
 struct launch {
 	char exe[PATH_MAX];   /* COMMAND resolved through PATH */
-	char shim[PATH_MAX];  /* absolute path of the shim */
+	char shim[PATH_MAX];  /* absolute path of the KVM shim, "" when not built */
+	char hvf_shim[PATH_MAX]; /* the HVF interposer's, "" when not built */
 	struct trace_output out;
 	int region_fd;        /* the memfd COMMAND inherits, -1 when none */
 	struct hvt_iring_region *region; /* our mapping of it */
@@ -51,29 +65,49 @@ static int file_exists(const char *path)
 	return access(path, R_OK) == 0;
 }
 
-/* build/bin/hvtrace -> build/lib/; PREFIX/bin/hvtrace -> PREFIX/<libdir>/.
- * HVTRACE_SHIM overrides both (tests, unusual layouts). */
-static int find_shim(char *out, size_t len)
+/* The directory hvtrace runs from. */
+static int self_dir(char *out, size_t len)
 {
-	const char *env = getenv("HVTRACE_SHIM");
-	char self[PATH_MAX];
-	if (env && *env)
-		return snprintf(out, len, "%s", env) < (int)len && file_exists(out) ? 0 : -1;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+#ifdef __APPLE__
+	uint32_t n = (uint32_t)len;
+	char raw[PATH_MAX];
+	if (_NSGetExecutablePath(raw, &n) != 0 || !realpath(raw, out))
+		return -1;
+#else
+	ssize_t n = readlink("/proc/self/exe", out, len - 1);
 	if (n <= 0)
 		return -1;
-	self[n] = '\0';
-	char *slash = strrchr(self, '/');
+	out[n] = '\0';
+#endif
+	char *slash = strrchr(out, '/');
 	if (!slash)
 		return -1;
-	*slash = '\0'; /* the bin directory */
+	*slash = '\0';
+	return 0;
+}
+
+/* build/bin/hvtrace -> build/lib/; PREFIX/bin/hvtrace -> PREFIX/<libdir>/.
+ * env (HVTRACE_SHIM, HVTRACE_HVF_SHIM) overrides both (tests, unusual
+ * layouts); set to "none", that interposer is left out. */
+static int find_shim(const char *env_name, const char *name, char *out, size_t len)
+{
+	const char *env = getenv(env_name);
+	char self[PATH_MAX];
+	out[0] = '\0';
+	if (env && strcmp(env, "none") == 0)
+		return -1;
+	if (env && *env)
+		return snprintf(out, len, "%s", env) < (int)len && file_exists(out) ? 0 : -1;
+	if (self_dir(self, sizeof(self)) != 0)
+		return -1;
 	const char *rel[] = { "../lib/", "../" HVT_INSTALL_LIBDIR "/", "../lib64/" };
 	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
 		char cand[PATH_MAX + 64];
-		snprintf(cand, sizeof(cand), "%s/%s" SHIM_NAME, self, rel[i]);
+		snprintf(cand, sizeof(cand), "%s/%s%s", self, rel[i], name);
 		if (file_exists(cand) && realpath(cand, out))
 			return 0;
 	}
+	out[0] = '\0';
 	return -1;
 }
 
@@ -98,6 +132,10 @@ static int resolve_command(const char *cmd, char *out, size_t len)
  * so the dynamic loader never runs and LD_PRELOAD is never read. */
 static int is_static_elf(const char *path)
 {
+#ifdef __APPLE__
+	(void)path; /* Mach-O executables always go through dyld */
+	return 0;
+#else
 	Elf64_Ehdr eh;
 	int fd = open(path, O_RDONLY | O_CLOEXEC), is_static = 0;
 	if (fd < 0)
@@ -117,6 +155,7 @@ static int is_static_elf(const char *path)
 	}
 	close(fd);
 	return is_static;
+#endif
 }
 
 static int check_command(const char *cmd, struct launch *l)
@@ -130,20 +169,37 @@ static int check_command(const char *cmd, struct launch *l)
 		return EXIT_CANNOT_EXEC;
 	}
 	if (is_static_elf(l->exe)) {
-		cli_err("record: %s is statically linked: LD_PRELOAD cannot enter it, so its KVM exits "
-			"cannot be recorded (nothing was run)", l->exe);
+		cli_err("record: %s is statically linked: LD_PRELOAD cannot enter it, so its KVM or "
+			"Hypervisor.framework exits cannot be recorded (nothing was run)", l->exe);
 		return EXIT_UNAVAILABLE;
 	}
 	return 0;
 }
 
-/* The rings the shim writes into: a memfd COMMAND inherits (no CLOEXEC),
- * sized for every vCPU id; pages no vCPU touches cost nothing. */
+/* A file with no name that COMMAND inherits (no CLOEXEC): a memfd on Linux,
+ * an unlinked temporary file on macOS (untested: docs/macos.md). */
+static int anonymous_file(void)
+{
+#ifdef __APPLE__
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/hvtrace-rings.XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+#else
+	return memfd_create("hvtrace-rings", 0);
+#endif
+}
+
+/* The rings the shims write into, sized for every vCPU id; pages no vCPU
+ * touches cost nothing. */
 static int create_region(struct launch *l)
 {
-	l->region_fd = memfd_create("hvtrace-rings", 0);
+	l->region_fd = anonymous_file();
 	if (l->region_fd < 0 || ftruncate(l->region_fd, sizeof(*l->region)) != 0) {
-		cli_err("record: cannot create the shared rings (memfd): %s", strerror(errno));
+		cli_err("record: cannot create the shared rings: %s", strerror(errno));
 		return HVT_EXIT_SOFTWARE;
 	}
 	void *p = mmap(NULL, sizeof(*l->region), PROT_READ | PROT_WRITE, MAP_SHARED, l->region_fd, 0);
@@ -177,8 +233,8 @@ static const char *join_command(int argc, char **argv, char *buf, size_t len)
 	return buf;
 }
 
-/* What is known before COMMAND runs; the recorder's pid and own command
- * line are added once it has run. */
+/* What is known before COMMAND runs; the backend (which interposer
+ * claimed), the recorder's pid and own command line are added once it ran. */
 static int create_writer(struct launch *l, int argc, char **argv)
 {
 	struct hvt_writer_opts opts = HVT_WRITER_OPTS_INIT;
@@ -190,8 +246,6 @@ static int create_writer(struct launch *l, int argc, char **argv)
 		return HVT_EXIT_CANTCREAT;
 	}
 	err = hvt_writer_set_meta_str(l->w, HVT_META_HVTRACE_VERSION, HVT_VERSION_STRING);
-	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_BACKEND, HVT_BACKEND_KVM);
-	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_ARCH, HVT_META_ARCH_X86_64);
 	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_INTERPOSED, "1");
 	err = err ? err : hvt_writer_set_meta_str(l->w, HVT_META_COMMAND_LINE,
 						  join_command(argc, argv, cmd, sizeof(cmd)));
@@ -206,20 +260,21 @@ static int create_writer(struct launch *l, int argc, char **argv)
 	return 0;
 }
 
+/* Both interposers, ahead of whatever the user preloads: each maps the
+ * region at load and stays inert unless its API is used (docs/interpose.md). */
 static int set_env(const struct launch *l)
 {
-	const char *old = getenv("LD_PRELOAD");
-	char preload[2 * PATH_MAX], ring[96];
+	const char *old = getenv(PRELOAD_VAR);
+	char preload[3 * PATH_MAX + 2], ring[96];
 	struct stat st;
 	if (fstat(l->region_fd, &st) != 0)
 		return -1;
-	if (old && *old)
-		snprintf(preload, sizeof(preload), "%s:%s", l->shim, old);
-	else
-		snprintf(preload, sizeof(preload), "%s", l->shim);
+	snprintf(preload, sizeof(preload), "%s%s%s%s%s", l->shim,
+		 l->shim[0] && l->hvf_shim[0] ? ":" : "", l->hvf_shim,
+		 old && *old ? ":" : "", old && *old ? old : "");
 	snprintf(ring, sizeof(ring), "%d:%llu:%ld", l->region_fd, (unsigned long long)st.st_ino,
 		 (long)getpid());
-	return setenv("LD_PRELOAD", preload, 1) || setenv(HVT_IRING_ENV, ring, 1);
+	return setenv(PRELOAD_VAR, preload, 1) || setenv(HVT_IRING_ENV, ring, 1);
 }
 
 /* Starts COMMAND; returns its pid, or -1 with *exec_errno set when it could
@@ -228,7 +283,12 @@ static pid_t start_child(const struct launch *l, char **argv, int *exec_errno)
 {
 	int pipefd[2];
 	*exec_errno = 0;
+#ifdef __APPLE__
+	if (pipe(pipefd) != 0 || fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) != 0) {
+#else
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+#endif
 		*exec_errno = errno;
 		return -1;
 	}
@@ -264,12 +324,43 @@ static int exit_status_of(const struct record_wait_result *r)
 	return WIFEXITED(r->wstatus) ? WEXITSTATUS(r->wstatus) : HVT_EXIT_SOFTWARE;
 }
 
-/* The recorder's pid and command line (the process that created the VM,
- * which may be a grandchild of a wrapper script) and what had to be dropped. */
+static int recorded_hvf(const struct launch *l)
+{
+	return atomic_load(&l->region->recorder_api) == HVT_IRING_API_HVF;
+}
+
+/* The VMM's hv_vm_map calls: "0xIPA 0xBYTES rwx", joined by ", ". */
+static void guest_maps_meta(struct launch *l)
+{
+	char text[HVT_IRING_MAPS * 48 + 1];
+	size_t at = 0;
+	uint32_t n = atomic_load(&l->region->n_maps);
+	text[0] = '\0';
+	for (uint32_t i = 0; i < n && i < HVT_IRING_MAPS; i++) {
+		const struct hvt_iring_map *m = &l->region->maps[i];
+		if (!atomic_load(&m->ready))
+			continue;
+		int w = snprintf(text + at, sizeof(text) - at, "%s0x%" PRIx64 " 0x%" PRIx64 " %c%c%c",
+				 at ? ", " : "", m->ipa, m->bytes, m->flags & 1 ? 'r' : '-', m->flags & 2 ? 'w' : '-',
+				 m->flags & 4 ? 'x' : '-');
+		at += w > 0 && (size_t)w < sizeof(text) - at ? (size_t)w : 0;
+	}
+	if (at)
+		hvt_writer_set_meta_str(l->w, HVT_META_GUEST_MAPS, text);
+}
+
+/* Which API was recorded, the recorder's pid and command line (the process
+ * that created the VM, which may be a grandchild of a wrapper script) and
+ * what had to be dropped. */
 static void finish_meta(struct launch *l)
 {
 	char buf[32];
 	const struct record_wait_result *r = &l->waited;
+	int hvf = recorded_hvf(l);
+	hvt_writer_set_meta_str(l->w, HVT_META_BACKEND, hvf ? HVT_BACKEND_HVF : HVT_BACKEND_KVM);
+	hvt_writer_set_meta_str(l->w, HVT_META_ARCH, hvf ? HVT_META_ARCH_ARM64 : HVT_META_ARCH_X86_64);
+	if (hvf)
+		guest_maps_meta(l);
 	uint64_t lost = record_drain_lost(&l->drain);
 	if (r->recorder > 0) {
 		snprintf(buf, sizeof(buf), "%ld", (long)r->recorder);
@@ -305,21 +396,28 @@ static int close_trace(struct launch *l)
 static int nothing_recorded(struct launch *l, const char *cmd, int status)
 {
 	if (atomic_load(&l->region->loaded) == 0)
-		cli_err("record: %s: the shim was never loaded into it (setuid, static, or "
-			"LD_PRELOAD removed): nothing recorded", cmd);
+		cli_err("record: %s: the interposer was never loaded into it (setuid, static, or "
+			PRELOAD_VAR " removed): nothing recorded", cmd);
 	else
-		cli_err("record: %s never created a KVM VM through /dev/kvm: nothing recorded",
-			cmd);
+		cli_err("record: %s never created a KVM VM through /dev/kvm nor a "
+			"Hypervisor.framework VM (hv_vm_create): nothing recorded", cmd);
 	trace_output_discard(&l->out);
 	return status ? status : EXIT_UNAVAILABLE;
+}
+
+/* The run call of the API that was recorded, for messages. */
+static const char *run_call(const struct launch *l)
+{
+	return recorded_hvf(l) ? "hv_vcpu_run" : "KVM_RUN";
 }
 
 static void summarize(const struct launch *l)
 {
 	fprintf(stderr, "hvtrace: recorded pid %ld: %" PRIu64 " exit%s (%" PRIu64
-		" failed KVM_RUN call%s, e.g. -EINTR kicks) on %u vCPU%s, %" PRIu64
+		" failed %s call%s%s) on %u vCPU%s, %" PRIu64
 		" event%s, into %s\n", (long)l->waited.recorder, l->drain.exits,
-		cli_plural(l->drain.exits), l->drain.failed_runs, cli_plural(l->drain.failed_runs),
+		cli_plural(l->drain.exits), l->drain.failed_runs, run_call(l),
+		cli_plural(l->drain.failed_runs), recorded_hvf(l) ? "" : ", e.g. -EINTR kicks",
 		l->drain.streams, cli_plural(l->drain.streams), l->drain.events,
 		cli_plural(l->drain.events), l->out.final);
 }
@@ -337,8 +435,8 @@ static int judge(struct launch *l, const char *cmd, int status, int write_rc, in
 		return status ? status : HVT_EXIT_IOERR;
 	}
 	if (l->drain.exits == 0) {
-		cli_err("record: %s: the VMM created a VM but no KVM_RUN was recorded (raw "
-			"syscalls, or it stopped before running a vCPU)", l->out.final);
+		cli_err("record: %s: the VMM created a VM but no %s was recorded (raw "
+			"syscalls, or it stopped before running a vCPU)", l->out.final, run_call(l));
 		return status ? status : EXIT_UNAVAILABLE;
 	}
 	if (!quiet)
@@ -351,9 +449,12 @@ static int prepare(struct launch *l, const char *out_path, int argc, char **argv
 	int rc;
 	if ((rc = check_command(argv[0], l)) != 0)
 		return rc;
-	if (find_shim(l->shim, sizeof(l->shim)) != 0) {
-		cli_err("record: cannot find %s next to the hvtrace binary (looked in ../lib/ and "
-			"../" HVT_INSTALL_LIBDIR "/; set HVTRACE_SHIM)", SHIM_NAME);
+	int kvm = find_shim("HVTRACE_SHIM", SHIM_NAME, l->shim, sizeof(l->shim));
+	int hvf = find_shim("HVTRACE_HVF_SHIM", HVF_SHIM_NAME, l->hvf_shim, sizeof(l->hvf_shim));
+	if (kvm != 0 && hvf != 0) {
+		cli_err("record: cannot find %s nor %s next to the hvtrace binary (looked in ../lib/ "
+			"and ../" HVT_INSTALL_LIBDIR "/; set HVTRACE_SHIM or HVTRACE_HVF_SHIM)",
+			SHIM_NAME, HVF_SHIM_NAME);
 		return EXIT_UNAVAILABLE;
 	}
 	if ((rc = trace_output_begin(&l->out, out_path)) != 0)

@@ -4,7 +4,10 @@
  * ENTRY [DATA...] at the next KVM_RUN, END when the VMM exits. An EXIT is
  * held until its ENTRY (handling time, read result) and then appended; an
  * EXIT still held when the stream ends (END, ABANDON, or the VMM died) is
- * appended flagged HVT_EVF_EXIT_UNFINISHED. The records come from another
+ * appended flagged HVT_EVF_EXIT_UNFINISHED. The HVF shim adds EXIT_ARM64
+ * (PC, syndrome, FAR of the EXIT before) and EVENT records (interrupts,
+ * vtimer, exec time): those that come while an exit waits for its ENTRY are
+ * written right after that exit. The records come from another
  * process's memory, so every field is bounded before use. */
 #include "record_drain.h"
 
@@ -12,6 +15,7 @@
 #include <string.h>
 
 #define POP_BATCH 256u
+#define HELD_MAX 8u /* events kept back while an exit waits for its entry */
 
 struct drain_vcpu {
 	hvt_stream *stream;
@@ -23,6 +27,8 @@ struct drain_vcpu {
 	uint32_t collect_len, collect_got; /* bytes announced, bytes received */
 	int commit_when_collected;   /* the data belongs to an ENTRY: append once complete */
 	uint8_t data[HVT_IRING_MAX_DATA]; /* pending's string-I/O bytes */
+	hvt_event held[HELD_MAX];    /* EVENT records that came after pending's EXIT: */
+	unsigned n_held;             /* written after it, so the stream stays in order */
 };
 
 static uint64_t rel_ns(const struct record_drain *d, uint64_t abs_ns)
@@ -53,6 +59,9 @@ static void commit(struct record_drain *d, struct drain_vcpu *v, int finished)
 	append(d, v, &v->pending);
 	v->has_pending = 0;
 	v->collect = NULL;
+	for (unsigned i = 0; i < v->n_held; i++)
+		append(d, v, &v->held[i]);
+	v->n_held = 0;
 }
 
 static void expect_data(struct drain_vcpu *v, uint32_t len, int commit_after)
@@ -124,6 +133,40 @@ static void on_data_rec(struct record_drain *d, struct drain_vcpu *v,
 		commit(d, v, 1);
 }
 
+static void on_arm64_rec(struct drain_vcpu *v, const struct hvt_iring_rec *r)
+{
+	if (!v->has_pending)
+		return;
+	v->pending.pc = r->u.arm64.pc;
+	v->pending.syndrome = r->u.arm64.syndrome;
+	v->pending.fault_va = r->u.arm64.fault_va;
+}
+
+/* Only the event types an interposer sends; the kind is bounded by the
+ * reader's own checks, as any writer's would be. */
+static void on_event_rec(struct record_drain *d, struct drain_vcpu *v,
+			 const struct hvt_iring_rec *r)
+{
+	hvt_event ev;
+	if (r->kind != HVT_EV_INTERRUPT && r->kind != HVT_EV_TIMER && r->kind != HVT_EV_EXEC_TIME)
+		return;
+	if ((r->kind == HVT_EV_INTERRUPT && r->flags > HVT_IRQ_KIND_MAX) ||
+	    (r->kind == HVT_EV_TIMER && r->flags > HVT_TIMER_CANCEL))
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = r->kind;
+	ev.kind = r->kind == HVT_EV_EXEC_TIME ? 0 : (uint8_t)r->flags;
+	ev.time_ns = rel_ns(d, r->u.aux.time_ns);
+	ev.addr = r->u.aux.addr;
+	ev.value = r->u.aux.value;
+	ev.pc = r->u.aux.pc;
+	if (v->has_pending && v->n_held < HELD_MAX) {
+		v->held[v->n_held++] = ev;
+		return;
+	}
+	append(d, v, &ev);
+}
+
 static void end_stream(struct record_drain *d, struct drain_vcpu *v, uint64_t abs_ns)
 {
 	if (v->has_pending)
@@ -150,6 +193,8 @@ static void on_record(struct record_drain *d, struct drain_vcpu *v, const struct
 		if (v->has_pending)
 			commit(d, v, 0);
 		break;
+	case HVT_IREC_EXIT_ARM64: on_arm64_rec(v, r); break;
+	case HVT_IREC_EVENT: on_event_rec(d, v, r); break;
 	default: break; /* not ours: a VMM that scribbled over the region */
 	}
 }

@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __linux__
 #include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,7 +49,9 @@ static void set_handlers(int install)
  * wait; exec resets them to the default in COMMAND. */
 void record_wait_prepare(void)
 {
+#ifdef __linux__
 	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+#endif /* macOS has no subreaper: a recorder whose parent exits is not waited for */
 	g_stop_signal = 0;
 	g_stop_count = 0;
 	set_handlers(1);

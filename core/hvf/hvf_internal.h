@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "backend.h"
+#include "hvf_exit.h"
 
 #define HVF_MAX_VCPUS 64u
 
@@ -38,19 +39,6 @@ struct hvt_backend_vm {
 	int kicker_started;
 	atomic_int kicker_quit;
 };
-
-/* What the instruction that exited still needs, applied at the next run
- * (like KVM completing an MMIO read at the next KVM_RUN). */
-typedef struct hvf_pending {
-	uint8_t advance_pc;          /* PC += 4: data abort, MSR/MRS, WFI/WFE */
-	uint8_t wants_result;        /* complete_read may deliver a value */
-	uint8_t has_result;          /* complete_read delivered `result` */
-	uint8_t reg;                 /* destination X register; 31 = XZR (discard) */
-	uint8_t size;                /* data abort: access bytes (1, 2, 4, 8) */
-	uint8_t sign_extend;         /* data abort: ISS.SSE */
-	uint8_t sixty_four;          /* data abort: ISS.SF (X, not W, destination) */
-	uint64_t result;             /* the value for reg */
-} hvf_pending;
 
 struct hvt_backend_vcpu {
 	hvt_backend_vm *vm;
@@ -95,7 +83,7 @@ int hvt_hvf_vcpu_set_irq_line(hvt_backend_vcpu *vcpu, int high);
 int hvt_hvf_vcpu_exec_time(hvt_backend_vcpu *vcpu, uint64_t *ns);
 
 /* hvf_exit.c: hv_vcpu_exit_t (+ registers) -> hvt_exit and the pending
- * completion. */
+ * completion (hvt_hvf_exit_classify, hvf_exit.h, plus the registers). */
 void hvt_hvf_decode_exit(hvt_backend_vcpu *vcpu, hvt_exit *ex);
 
 /* hvf_regs.c */

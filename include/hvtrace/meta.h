@@ -28,6 +28,8 @@
 #define HVT_META_INTERPOSED "interposed"     /* "1" */
 #define HVT_META_PID "pid"                   /* decimal pid of the VMM process */
 #define HVT_META_LOST_RECORDS "lost_records" /* decimal exit records the shim dropped */
+#define HVT_META_GUEST_MAPS "guest_maps"     /* HVF: the VMM's hv_vm_map calls,
+                                              * "0xIPA 0xBYTES rwx, ..." */
 
 /* Values. */
 #define HVT_META_ARCH_X86_64 "x86_64"

@@ -10,8 +10,8 @@
  * sandbox the VMM installs, drains the rings and writes the trace, so a VMM
  * that dies loses nothing that was published here.
  *
- * Nothing here knows KVM: records carry portable exit kinds, so an HVF
- * interposer can use the same region.
+ * Nothing here knows KVM or HVF: records carry portable exit kinds; the
+ * KVM shim (core/kvm/shim/) and the HVF one (core/hvf/shim/) share it.
  */
 #ifndef HVT_CORE_INTERPOSE_RING_H
 #define HVT_CORE_INTERPOSE_RING_H
@@ -27,7 +27,7 @@
 #define HVT_IRING_ENV "HVTRACE_SHIM_RING"
 
 #define HVT_IRING_MAGIC 0x676e697254564868ull /* "hHVTring" */
-#define HVT_IRING_VERSION 1u
+#define HVT_IRING_VERSION 2u     /* 2: HVF records (EXIT_ARM64, EVENT), recorder_api, maps */
 #define HVT_IRING_RINGS 256u       /* one per vCPU id: HVT_MAX_STREAMS */
 #define HVT_IRING_RECORDS 16384u   /* per ring, a power of two: 1 MiB of records */
 #define HVT_IRING_DATA_BYTES 56u   /* payload of one DATA record */
@@ -35,6 +35,10 @@
 /* A producer waits at most this long for a consumer that shows no sign of
  * life before it drops records instead (counted in lost). */
 #define HVT_IRING_CONSUMER_DEAD_NS 2000000000ull
+#define HVT_IRING_MAPS 64u         /* guest memory mappings kept (hv_vm_map) */
+
+/* Which interposer claimed the region (recorder_api). */
+enum hvt_iring_api { HVT_IRING_API_NONE = 0, HVT_IRING_API_KVM = 1, HVT_IRING_API_HVF = 2 };
 
 /* Record types. */
 enum hvt_iring_type {
@@ -42,7 +46,11 @@ enum hvt_iring_type {
 	HVT_IREC_ENTRY = 2,  /* the next KVM_RUN of that vCPU: read result, handling time */
 	HVT_IREC_DATA = 3,   /* the next data_len bytes of the EXIT or ENTRY before */
 	HVT_IREC_END = 4,    /* the VMM is exiting: the vCPU's stream ends */
-	HVT_IREC_ABANDON = 5 /* the vCPU id was created again: its pending exit never re-entered */
+	HVT_IREC_ABANDON = 5, /* the vCPU id was created again (KVM) or destroyed (HVF): its
+	                       * pending exit never re-entered */
+	HVT_IREC_EXIT_ARM64 = 6, /* follows an HVF EXIT: pc, syndrome, fault_va */
+	HVT_IREC_EVENT = 7   /* a non-exit event (kind = its hvt_event_type, flags = its kind):
+	                      * interrupt set, vtimer mask change, exec-time sample */
 };
 
 /* ENTRY flags. */
@@ -65,6 +73,18 @@ struct hvt_iring_rec {
 			uint32_t data_len; /* bytes in the DATA records that follow */
 			uint32_t reserved;
 		} ev;
+		struct {
+			uint64_t time_ns;  /* unused: the EXIT's */
+			uint64_t pc;       /* guest PC at the exit */
+			uint64_t syndrome; /* ESR of an EXCEPTION exit */
+			uint64_t fault_va; /* FAR of a data abort */
+		} arm64;                   /* EXIT_ARM64 */
+		struct {
+			uint64_t time_ns;  /* when the VMM made the call */
+			uint64_t addr;     /* the event's addr (interrupt type, timer id) */
+			uint64_t value;    /* the event's value (CNTV_CVAL, exec ns) */
+			uint64_t pc;       /* guest PC, 0 when not read */
+		} aux;                     /* EVENT */
 		uint8_t bytes[HVT_IRING_DATA_BYTES]; /* DATA */
 	} u;
 };
@@ -81,6 +101,16 @@ struct hvt_iring {
 	_Alignas(64) struct hvt_iring_rec recs[HVT_IRING_RECORDS];
 };
 
+/* One guest memory mapping (hv_vm_map), written by whichever thread maps:
+ * the slot is taken with a fetch-add of n_maps, ready is stored last. */
+struct hvt_iring_map {
+	_Atomic uint32_t ready;           /* 1 once the fields below are written */
+	uint32_t flags;                   /* hv_memory_flags_t: 1 read, 2 write, 4 exec */
+	uint64_t ipa;                     /* guest physical address */
+	uint64_t bytes;                   /* size */
+	uint64_t time_ns;                 /* monotonic ns of the call */
+};
+
 /* The region: this header, then HVT_IRING_RINGS rings (pages of rings no
  * vCPU uses are never touched, so they cost no memory). */
 struct hvt_iring_region {
@@ -91,10 +121,13 @@ struct hvt_iring_region {
 	_Atomic uint32_t loaded;          /* processes the shim entered */
 	_Atomic int32_t recorder_pid;     /* the process that records (claimed at KVM_CREATE_VM) */
 	_Atomic uint32_t finished;        /* the recorder's exit path ended every stream */
-	uint32_t reserved;
+	_Atomic uint32_t recorder_api;    /* enum hvt_iring_api of the claim */
 	_Atomic uint64_t used[HVT_IRING_RINGS / 64]; /* bit i: a vCPU with id i was created
 	                                              * (the launcher reads no other ring) */
 	_Atomic uint64_t consumer_beat_ns;/* the launcher's last drain (monotonic ns) */
+	_Atomic uint32_t n_maps;          /* hv_vm_map calls seen (may exceed HVT_IRING_MAPS) */
+	uint32_t reserved2;
+	struct hvt_iring_map maps[HVT_IRING_MAPS]; /* the first HVT_IRING_MAPS of them */
 	_Alignas(4096) struct hvt_iring rings[HVT_IRING_RINGS];
 };
 

@@ -3,15 +3,10 @@
  * (exit or fork). Everything here that runs after start-up is plain memory
  * work on the region: no allocation, no file, no thread. */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shim.h"
+#include "interpose_attach.h"
 
 static struct {
 	atomic_int recording;                /* this process claimed the region */
@@ -55,64 +50,11 @@ struct shim_vcpu *shim_vcpu_slot_make(unsigned id)
 	return &g.slots[id];
 }
 
-/* The region's fd as passed down; if the VMM (or a wrapper script) closed
- * it before exec'ing into us, the launcher's own fd through /proc. */
-static int open_region_fd(long fd, long pid, int *opened)
-{
-	char path[64];
-	struct stat st;
-	*opened = 0;
-	if (fstat((int)fd, &st) == 0)
-		return (int)fd;
-	snprintf(path, sizeof(path), "/proc/%ld/fd/%ld", pid, fd);
-	int own = shim_real.open(path, O_RDWR | O_CLOEXEC);
-	*opened = own >= 0;
-	return own;
-}
-
-/* "FD:INODE:PID" from the launcher. The inode check matters: the number may
- * have been closed and reused for another file on the way. */
-static int region_fd(int *opened)
-{
-	const char *env = getenv(HVT_IRING_ENV);
-	char *end;
-	struct stat st;
-	*opened = 0;
-	if (!env)
-		return -1;
-	long fd = strtol(env, &end, 10);
-	unsigned long long ino = *end == ':' ? strtoull(end + 1, &end, 10) : 0;
-	long pid = *end == ':' ? strtol(end + 1, &end, 10) : 0;
-	if (*end || fd < 0 || fd > 1 << 20 || pid <= 0)
-		return -1;
-	int rfd = open_region_fd(fd, pid, opened);
-	if (rfd >= 0 && fstat(rfd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (unsigned long long)st.st_ino == ino && (size_t)st.st_size >= sizeof(*g.region))
-		return rfd;
-	if (*opened)
-		shim_real.close(rfd);
-	*opened = 0;
-	return -1;
-}
-
 /* At load, before the VMM's main() and so before any sandbox: map the
  * region and say hello (the launcher counts the processes we entered). */
 void shim_attach_region(void)
 {
-	int opened, fd = region_fd(&opened);
-	if (fd < 0)
-		return;
-	void *p = mmap(NULL, sizeof(*g.region), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (opened)
-		shim_real.close(fd);
-	if (p == MAP_FAILED)
-		return;
-	if (hvt_iring_region_check(p, sizeof(*g.region)) != 0) {
-		munmap(p, sizeof(*g.region));
-		return;
-	}
-	g.region = p;
-	atomic_fetch_add(&g.region->loaded, 1);
+	g.region = hvt_iring_attach(shim_real.open, shim_real.close);
 }
 
 /* The first process of the recorded tree to create a VM records; every
@@ -123,8 +65,8 @@ int shim_claim(void)
 		return -1;
 	if (shim_recording())
 		return 0;
-	int32_t none = 0, me = (int32_t)getpid(); /* at set-up time: KVM_CREATE_VM */
-	if (!atomic_compare_exchange_strong(&g.region->recorder_pid, &none, me)) {
+	int32_t me = (int32_t)getpid(); /* at set-up time: KVM_CREATE_VM */
+	if (hvt_iring_claim(g.region, me, HVT_IRING_API_KVM) != 0) {
 		atomic_store(&g.never, 1);
 		return -1;
 	}

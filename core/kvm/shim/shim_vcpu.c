@@ -21,6 +21,7 @@
 #include "shim.h"
 #include "exit_event.h"
 #include "kvm/kvm_exit.h"
+#include "interpose_attach.h"
 
 #define DETACH_SPINS 20000000u /* bounded wait for a vCPU thread to leave its critical section */
 
@@ -138,7 +139,7 @@ void shim_vcpu_detach(struct shim_vcpu *v, int type)
 	for (unsigned spins = 0; !acquire(v); spins++) {
 		if (atomic_load(&v->state) != SHIM_VCPU_BUSY || spins > DETACH_SPINS)
 			return;
-		__builtin_ia32_pause();
+		hvt_cpu_relax();
 	}
 	struct hvt_iring_rec rec = {.type = (uint8_t)type};
 	rec.u.ev.time_ns = now_ns();

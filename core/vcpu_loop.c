@@ -167,7 +167,7 @@ static int prepare_entry(hvt_vcpu_ctx *vc, const hvt_exit *last)
 		int rc = vc->vm->ops->vcpu_offer_irq(vc->bv, (uint8_t)vc->pending_vector);
 		HVT_FORWARD(rc);
 		if (rc == HVT_IRQ_INJECTED && (ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, 0))) {
-			hvt_irq_event_fill(ev, last, landing_is_async(last));
+			hvt_irq_event_fill(vc, ev, last, landing_is_async(last));
 			ev->addr = (uint64_t)vc->pending_vector;
 			vc->pending_vector = -1;
 		}

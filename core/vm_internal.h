@@ -10,6 +10,7 @@
 #include "exit_event.h"
 #include "host_inputs.h"
 #include "machine.h"
+#include "mem_fingerprint.h"
 #include "vmm.h"
 #include "hvtrace/writer.h" /* hvt_monotonic_ns: the one host clock */
 
@@ -18,7 +19,8 @@
  * (hvt_aux_push_dev). */
 #define HVT_AUX_MAX 16u
 #define HVT_AUX_LOOP_RESERVE 4u
-#define HVT_AUX_DATA_BYTES (HVT_MAX_NREGS * 8u) /* a register file, or console input */
+/* a register file and its landing's memory fingerprint, or console input */
+#define HVT_AUX_DATA_BYTES (HVT_MAX_NREGS * 8u + HVT_FP_EXT_BYTES)
 #define HVT_NO_STOP (-1)
 
 /* An event waiting for the EXIT it follows to be committed. */
@@ -72,6 +74,9 @@ struct hvt_vm {
 	pthread_mutex_t done_mu;
 	pthread_cond_t done_cv;
 	unsigned n_done;
+	/* Memory fingerprints of ASYNC landings (one vCPU at a time only). */
+	hvt_mem_fp fp;
+	int fp_method;               /* enum hvt_fp_method; NONE with parallel vCPUs */
 	char err_msg[256];
 };
 
@@ -99,8 +104,9 @@ int hvt_handle_hypercall(hvt_vcpu_ctx *vc, const hvt_exit *ex);
 hvt_event *hvt_aux_push(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind);
 /* An INTERRUPT event's landing: pc and register checksum of the exit before
  * the entry that delivers it; if async, the kind and the whole register
- * file as data (ev must come from hvt_aux_push). */
-void hvt_irq_event_fill(hvt_event *ev, const hvt_exit *last, int async);
+ * file as data, followed by the memory fingerprint when the VM takes them
+ * (ev must come from hvt_aux_push). */
+void hvt_irq_event_fill(hvt_vcpu_ctx *vc, hvt_event *ev, const hvt_exit *last, int async);
 /* For devices: NULL when only the run loop's reserve is left. A string I/O
  * exit can touch a device many times; what a device cannot record it must
  * not do (the console takes no input then; a marker is dropped). */

@@ -104,6 +104,10 @@ static int build_machine(struct hvt_replay *rp)
 			    rp->cfg.arch == HVT_ARCH_ARM64 ? "arm64 (HVF)" : "x86-64 (KVM)", msg);
 		return err;
 	}
+	if ((err = hvt_mem_fp_init(&rp->fp, rp->m)) != 0) {
+		hvt_rp_fail(rp, HVT_REPLAY_FAILED, "out of memory");
+		return err;
+	}
 	return check_machine(rp);
 }
 
@@ -174,7 +178,10 @@ static void sum_counters(const struct hvt_replay *rp, struct hvt_replay_result *
 		res->steps += v->steps;
 		res->landing_ns += v->landing_ns;
 		res->fell_back_to_step |= v->fell_back_to_step;
+		res->fp_mismatched += v->fp_mismatched;
 	}
+	res->fp_taken = rp->fp.takes;
+	res->fp_ns = rp->fp.take_ns;
 }
 
 /* All streams replayed without a failure: cut, or ended as recorded. */
@@ -251,6 +258,7 @@ static void teardown(struct hvt_replay *rp)
 		hvt_stream_cursor_free(rp->vcpus[i].cur);
 	free(rp->vcpus);
 	hvt_console_out_destroy(&rp->console);
+	hvt_mem_fp_fini(&rp->fp);
 	hvt_machine_free(rp->m);
 	free(rp->report);
 	pthread_mutex_destroy(&rp->mu);

@@ -61,7 +61,9 @@ static int init_vm(hvt_vm *vm, const hvt_vm_config *cfg, char *msg, size_t msg_l
 	 * fingerprint differ from run to run: none then (docs/replay.md). */
 	HVT_FAIL_IF(hvt_mem_fp_init(&vm->fp, vm->m) < 0, msg, msg_len, HVT_E_NOMEM,
 		    "out of memory");
-	vm->fp_method = vm->n_vcpus == 1 ? hvt_mem_fp_best(vm->m) : HVT_FP_NONE;
+	HVT_FAIL_IF(hvt_sched_init(&vm->sched, vm->n_vcpus > 1 && !cfg->parallel,
+				   cfg->slice_ns) < 0, msg, msg_len, HVT_E_NOMEM, "out of memory");
+	vm->fp_method = vm->n_vcpus == 1 || vm->sched.on ? hvt_mem_fp_best(vm->m) : HVT_FP_NONE;
 	return create_devices(vm, msg, msg_len);
 }
 
@@ -103,6 +105,7 @@ void hvt_vm_free(hvt_vm *vm)
 	if (vm->serial_ready)
 		hvt_serial_destroy(&vm->serial);
 	hvt_mem_fp_fini(&vm->fp);
+	hvt_sched_destroy(&vm->sched);
 	hvt_machine_free(vm->m);
 	pthread_mutex_destroy(&vm->done_mu);
 	free(vm);

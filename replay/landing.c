@@ -279,7 +279,7 @@ static int run_to_landing(struct hvt_rvcpu *v, const hvt_event *rec, const uint6
 	return land_step(v, rec, want);
 }
 
-int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
+int hvt_land_at(struct hvt_rvcpu *v, const hvt_event *rec)
 {
 	const hvt_arch *arch = v->rp->m->arch;
 	uint64_t want[HVT_MAX_NREGS];
@@ -312,5 +312,12 @@ int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
 	}
 	v->fp_method = HVT_FP_NONE; /* the landing is over: no note for later reports */
 	v->fp_mismatches = 0;
-	return hvt_inject_now(v, rec);
+	return HVT_RP_CONTINUE;
+}
+
+int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec)
+{
+	int rc = hvt_land_at(v, rec);
+
+	return rc != HVT_RP_CONTINUE ? rc : hvt_inject_now(v, rec);
 }

@@ -262,6 +262,8 @@ static void teardown(struct hvt_replay *rp)
 	hvt_machine_free(rp->m);
 	free(rp->report);
 	pthread_mutex_destroy(&rp->mu);
+	pthread_mutex_destroy(&rp->sched_mu);
+	pthread_cond_destroy(&rp->sched_cv);
 }
 
 int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
@@ -281,8 +283,12 @@ int hvt_replay_run(hvt_reader *r, const struct hvt_replay_opts *opts,
 	rp.r = r;
 	atomic_init(&rp.stop, 0);
 	pthread_mutex_init(&rp.mu, NULL);
+	pthread_mutex_init(&rp.sched_mu, NULL);
+	pthread_cond_init(&rp.sched_cv, NULL);
 	if (hvt_console_out_init(&rp.console, rp.o.console_fd == 0 ? 1 : rp.o.console_fd) != 0) {
 		pthread_mutex_destroy(&rp.mu);
+		pthread_mutex_destroy(&rp.sched_mu);
+		pthread_cond_destroy(&rp.sched_cv);
 		return HVT_E_NOMEM;
 	}
 	if (build_machine(&rp) == 0 && create_vcpus(&rp) == 0) {

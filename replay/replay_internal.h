@@ -69,6 +69,8 @@ struct hvt_rvcpu {
 	uint64_t fp_want;
 	uint64_t landing_deadline_ns; /* host ns: the whole landing's watchdog budget */
 	int irq_undelivered;          /* an interrupt was injected; the vCPU has not run since */
+	int has_slice;                /* serialized trace: this vCPU holds the running slice */
+	uint64_t slices;              /* slices taken */
 };
 
 struct hvt_replay {
@@ -81,6 +83,10 @@ struct hvt_replay {
 	unsigned n_vcpus;
 	hvt_console_out console;      /* the same writer as the recorder's serial device */
 	atomic_int stop;              /* 1: every vCPU stops at its next check */
+	/* Serialized traces: which slice may run (schedule.c). */
+	pthread_mutex_t sched_mu;
+	pthread_cond_t sched_cv;
+	uint64_t sched_slice;         /* the slice number that runs now */
 	pthread_mutex_t mu;           /* guards the fields below */
 	int outcome;                  /* first outcome other than OK wins */
 	char msg[320];
@@ -114,6 +120,13 @@ void hvt_rp_apply_effects(struct hvt_rvcpu *v);
  * divergence report: the memory fingerprint, when registers matched at some
  * stop (else an empty string). */
 void hvt_landing_note(const struct hvt_rvcpu *v, char *buf, size_t len);
+/* landing.c: run to the landing point an event's data describes (register
+ * file, optional fingerprint); HVT_RP_CONTINUE once there. */
+int hvt_land_at(struct hvt_rvcpu *v, const hvt_event *rec);
+/* schedule.c: a serialized recording's slice events (TIMER id
+ * HVT_SCHED_TIMER_ID); a vCPU that ends gives back its slice. */
+int hvt_rp_sched_event(struct hvt_rvcpu *v, const hvt_event *ev);
+void hvt_rp_sched_end(struct hvt_rvcpu *v);
 /* landing.c: land an HVT_IRQ_ASYNC interrupt exactly. */
 int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec);
 /* Offer the recorded vector now; it must be taken at once. */

@@ -133,6 +133,7 @@ static int create_vm(const struct record_opts *o, struct sink_ctx *sc, uint64_t 
 		.image = o->image, .image_len_bytes = o->image_len_bytes, .image_format = o->image_format,
 		.mem_bytes = o->mem_bytes,
 		.vcpus = o->vcpus, .backend = o->backend, .timeout_ns = o->timeout_ns, .sink = sink, .sink_ctx = sc,
+		.parallel = o->parallel, .slice_ns = o->slice_ns,
 		.console_out_fd = 1,
 	};
 	int err = hvt_vm_create(&cfg, vm, msg, sizeof(msg));

@@ -66,7 +66,16 @@ typedef struct hvt_vm_config {
 	uint64_t time_origin_ns;    /* host CLOCK_MONOTONIC ns of event time 0; 0 = when
 	                             * hvt_vm_run starts. The recorder passes its
 	                             * writer's origin so the trace header's is exact. */
+	int parallel;               /* several vCPUs run at once (no schedule recorded;
+	                             * shared-memory guests may not replay); 0 = one at
+	                             * a time, the schedule in the trace (issue 13) */
+	uint64_t slice_ns;          /* serialized: a vCPU's time slice; 0 = default */
 } hvt_vm_config;
+
+/* TIMER event id of the serializing scheduler's slices (core/vcpu_sched.c);
+ * 0 is the timer device, 1 the arm64 vtimer. */
+#define HVT_SCHED_TIMER_ID 2u
+#define HVT_SCHED_SLICE_DEFAULT_NS 1000000ull
 
 #define HVT_VM_MAX_VCPUS 64u
 

@@ -84,9 +84,11 @@ int hvt_mem_fp_take(hvt_mem_fp *fp, int method, uint64_t *out)
 
 int hvt_mem_fp_restart(hvt_mem_fp *fp)
 {
+	uint64_t t0 = hvt_monotonic_ns();
 	int rc = fp->m->ops->vm_dirty_log ? collect(fp) : 0;
 
 	memset(fp->dirty, 0, (size_t)((fp->n_pages + 63) / 64) * sizeof(uint64_t));
+	fp->take_ns += hvt_monotonic_ns() - t0;
 	return rc;
 }
 

@@ -97,6 +97,9 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 	}
 	pthread_cond_destroy(&vm->done_cv);
 	hvt_serial_flush(&vm->serial);
+	res->fp_taken = vm->fp.takes;
+	res->fp_ns = vm->fp.take_ns;
+	res->slices = vm->sched.next_slice;
 	res->end_reason = atomic_load(&vm->stop_reason);
 	res->exit_code = res->end_reason == HVT_END_POWEROFF ? atomic_load(&vm->exit_code) : -1;
 	return atomic_load(&vm->run_err);

@@ -179,6 +179,7 @@ static void sum_counters(const struct hvt_replay *rp, struct hvt_replay_result *
 		res->landing_ns += v->landing_ns;
 		res->fell_back_to_step |= v->fell_back_to_step;
 		res->fp_mismatched += v->fp_mismatched;
+		res->slices += v->slices;
 	}
 	res->fp_taken = rp->fp.takes;
 	res->fp_ns = rp->fp.take_ns;

@@ -159,6 +159,8 @@ static void summarize(const struct hvt_replay_result *res)
 		fprintf(stderr, " in %s: %" PRIu64 " breakpoint hits stepped over, %" PRIu64
 			" single steps", cli_fmt_ns(l, sizeof(l), res->landing_ns),
 			res->bp_hits_stepped, res->steps);
+	if (res->slices)
+		fprintf(stderr, ", %" PRIu64 " time slices", res->slices);
 	if (res->fp_taken)
 		fprintf(stderr, ", %" PRIu64 " memory fingerprints (%" PRIu64 " differed) in %s",
 			res->fp_taken, res->fp_mismatched, cli_fmt_ns(f, sizeof(f), res->fp_ns));

@@ -37,7 +37,7 @@ typedef struct hvt_mem_fp {
 	uint64_t n_pages;         /* bits in dirty */
 	void *xxh;                /* XXH3 streaming state (HVT_FP_DIRTY) */
 	uint64_t takes;           /* fingerprints taken */
-	uint64_t take_ns;         /* host ns spent taking them */
+	uint64_t take_ns;         /* host ns spent taking them and restarting */
 } hvt_mem_fp;
 
 /* Ready to take either method's fingerprints over m's RAM. */

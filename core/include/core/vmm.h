@@ -92,6 +92,9 @@ typedef struct hvt_vm_result {
 	int end_reason;             /* enum hvt_end_reason of the VM as a whole */
 	int exit_code;              /* guest exit code (POWEROFF), else -1 */
 	uint64_t exits;             /* total exits over all vCPUs */
+	uint64_t fp_taken;          /* memory fingerprints of landings and preemptions */
+	uint64_t fp_ns;             /* host ns spent on them (hash and dirty log) */
+	uint64_t slices;            /* serialized: time slices handed out */
 } hvt_vm_result;
 
 /* Create the VM; on failure returns a negative HVT_E_* and a one-line reason

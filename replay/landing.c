@@ -111,17 +111,6 @@ static int at_landing(struct hvt_rvcpu *v, const uint64_t *live, const uint64_t 
 	return 0;
 }
 
-void hvt_landing_note(const struct hvt_rvcpu *v, char *buf, size_t len)
-{
-	buf[0] = 0;
-	if (!v->fp_mismatches)
-		return;
-	snprintf(buf, len, "; %" PRIu64 " stop(s) on the way matched the recorded PC and "
-		 "registers but not the memory fingerprint (%s: recorded 0x%016" PRIx64
-		 ", last live 0x%016" PRIx64 "): guest memory differs from the recording's there",
-		 v->fp_mismatches, hvt_mem_fp_method_name(v->fp_method), v->fp_want,
-		 v->fp_last_live);
-}
 
 static int set_debug(struct hvt_rvcpu *v, int bp, uint64_t pc, int step)
 {

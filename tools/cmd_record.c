@@ -359,7 +359,7 @@ static int one_attempt(struct cli_record *c, unsigned run, unsigned *passed)
 	ro.shown_path = c->ro.out_path;
 	ro.quiet = 1;
 	record_session_run(&ro, &res);
-	if (res.end_reason == HVT_END_INTERRUPTED || g_loop_stopped) {
+	if (res.end_reason == HVT_END_INTERRUPTED || g_loop_stopped || res.stop_signalled) {
 		trace_output_discard(&out);
 		fprintf(stderr, "hvtrace: interrupted during run %u; %u runs passed before it; no "
 				"trace kept\n", run, *passed);

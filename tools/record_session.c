@@ -245,5 +245,9 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	if (!err && res->status != HVT_EXIT_IOERR)
 		summarize(o, res, &vr, wall_ns);
 	remove_stop_handler();
+	/* A signal after the guest had already ended (the trace being finished:
+	 * most of a short run) stops nothing in the VM; --until-failure must
+	 * still hear of it (it was lost, and the loop ran on). */
+	res->stop_signalled = g_stop_requested != 0;
 	hvt_vm_free(vm);
 }

@@ -29,6 +29,7 @@ struct record_result {
 	int exit_code;              /* guest's, -1 unless it powered off */
 	uint64_t events;
 	uint64_t exits;
+	int stop_signalled;         /* SIGINT/SIGTERM came during the session */
 };
 
 /* "auto", "kvm", "hvf" -> enum hvt_backend_choice; -1 for anything else. */

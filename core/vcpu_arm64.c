@@ -51,7 +51,7 @@ static int refire_masked(hvt_vcpu_ctx *vc, const hvt_vtimer_state *st, const hvt
 		ev->value = st->cval;
 	}
 	if ((ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, HVT_IRQ_AT_EXIT))) {
-		hvt_irq_event_fill(ev, at, 0);
+		hvt_irq_event_fill(vc, ev, at, 0);
 		ev->addr = HVT_IRQ_ID_VTIMER;
 	}
 	return 0;
@@ -88,7 +88,7 @@ int hvt_handle_vtimer(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 		return 0; /* still high: the guest has not acknowledged the last one */
 	HVT_FORWARD(set_line(vc, 1));
 	if ((ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, HVT_IRQ_ASYNC))) {
-		hvt_irq_event_fill(ev, ex, 1);
+		hvt_irq_event_fill(vc, ev, ex, 1);
 		ev->addr = HVT_IRQ_ID_VTIMER;
 	}
 	return 0;

@@ -98,9 +98,11 @@ static int handle_halt(hvt_vcpu_ctx *vc)
 	return 0;
 }
 
-/* WFI/WFE on arm64 (the backend has a vtimer), HLT on x86. */
+/* WFI/WFE on arm64 (the backend has a vtimer), HLT on x86. A serialized
+ * vCPU lets another run while it waits. */
 static int handle_halt_any(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 {
+	HVT_FORWARD(hvt_sched_yield_halt(vc));
 	return vc->vm->ops->vcpu_timer_sync ? hvt_handle_wfi(vc, ex) : handle_halt(vc);
 }
 
@@ -138,17 +140,6 @@ static int handle_exit(hvt_vcpu_ctx *vc, const hvt_exit *ex)
 	}
 }
 
-/* Where an interrupt lands is fixed by the guest's own instruction stream
- * only at guest-caused exits (HLT, port/MMIO access...). At a kick it is
- * wherever the guest happened to be; at an IRQ-window exit, in principle the
- * instruction after STI, but measured on the nested KVM here the window exit
- * comes late (measured 0.2-0.9 ms after STI, mid-loop). Both are
- * recorded as ASYNC with the full register file, so replay can find them. */
-static int landing_is_async(const hvt_exit *last)
-{
-	return last->kind == HVT_EXIT_KICK || last->kind == HVT_EXIT_IRQ_WINDOW;
-}
-
 /* Before an entry: take the timer, offer a pending interrupt, commit the
  * events of the exit just handled. */
 static int prepare_entry(hvt_vcpu_ctx *vc, const hvt_exit *last)
@@ -167,13 +158,14 @@ static int prepare_entry(hvt_vcpu_ctx *vc, const hvt_exit *last)
 		int rc = vc->vm->ops->vcpu_offer_irq(vc->bv, (uint8_t)vc->pending_vector);
 		HVT_FORWARD(rc);
 		if (rc == HVT_IRQ_INJECTED && (ev = hvt_aux_push(vc, HVT_EV_INTERRUPT, 0))) {
-			hvt_irq_event_fill(ev, last, landing_is_async(last));
+			hvt_irq_event_fill(vc, ev, last, hvt_exit_is_async(last));
 			ev->addr = (uint64_t)vc->pending_vector;
 			vc->pending_vector = -1;
 		}
 	}
 	if (vc->vm->ops->vcpu_timer_sync && last)
 		HVT_FORWARD(hvt_vtimer_sync(vc, last));
+	HVT_FORWARD(hvt_sched_maybe_preempt(vc, last));
 commit:
 	hvt_maybe_sample(vc, hvt_monotonic_ns(), 0);
 	return hvt_events_commit(vc, hvt_monotonic_ns());
@@ -194,7 +186,7 @@ static int run_loop(hvt_vcpu_ctx *vc)
 		/* in_run before checking the timer: its thread kicks only if set. */
 		atomic_store(&vc->in_run, 1);
 		HVT_FORWARD(prepare_entry(vc, have_exit ? &ex : NULL));
-		if (stop_reason(vc) != HVT_NO_STOP)
+		if (stop_reason(vc) != HVT_NO_STOP || hvt_sched_acquire(vc))
 			return 0;
 		HVT_FORWARD(vc->vm->ops->vcpu_run(vc->bv, &ex));
 		atomic_store(&vc->in_run, 0);
@@ -221,6 +213,7 @@ void *hvt_vcpu_thread(void *arg)
 	reason = stop_reason(vc);
 	(void)hvt_emit_end(vc, reason, reason == HVT_END_POWEROFF ?
 			   atomic_load(&vm->exit_code) : 0);
+	hvt_sched_yield_end(vc);
 	/* The backend's vCPU belongs to this thread (HVF): release it here. */
 	if (vm->ops->vcpu_detach)
 		vm->ops->vcpu_detach(vc->bv);

@@ -57,6 +57,13 @@ static int init_vm(hvt_vm *vm, const hvt_vm_config *cfg, char *msg, size_t msg_l
 	HVT_FORWARD(hvt_machine_create(&mc, &vm->m, msg, msg_len));
 	vm->ops = vm->m->ops;
 	vm->n_vcpus = vm->m->n_vcpus;
+	/* With vCPUs running in parallel, what the others wrote would make the
+	 * fingerprint differ from run to run: none then (docs/replay.md). */
+	HVT_FAIL_IF(hvt_mem_fp_init(&vm->fp, vm->m) < 0, msg, msg_len, HVT_E_NOMEM,
+		    "out of memory");
+	HVT_FAIL_IF(hvt_sched_init(&vm->sched, vm->n_vcpus > 1 && !cfg->parallel,
+				   cfg->slice_ns) < 0, msg, msg_len, HVT_E_NOMEM, "out of memory");
+	vm->fp_method = vm->n_vcpus == 1 || vm->sched.on ? hvt_mem_fp_best(vm->m) : HVT_FP_NONE;
 	return create_devices(vm, msg, msg_len);
 }
 
@@ -97,6 +104,8 @@ void hvt_vm_free(hvt_vm *vm)
 	free(vm->vcpus);
 	if (vm->serial_ready)
 		hvt_serial_destroy(&vm->serial);
+	hvt_mem_fp_fini(&vm->fp);
+	hvt_sched_destroy(&vm->sched);
 	hvt_machine_free(vm->m);
 	pthread_mutex_destroy(&vm->done_mu);
 	free(vm);

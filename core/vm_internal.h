@@ -10,6 +10,7 @@
 #include "exit_event.h"
 #include "host_inputs.h"
 #include "machine.h"
+#include "mem_fingerprint.h"
 #include "vmm.h"
 #include "hvtrace/writer.h" /* hvt_monotonic_ns: the one host clock */
 
@@ -18,7 +19,8 @@
  * (hvt_aux_push_dev). */
 #define HVT_AUX_MAX 16u
 #define HVT_AUX_LOOP_RESERVE 4u
-#define HVT_AUX_DATA_BYTES (HVT_MAX_NREGS * 8u) /* a register file, or console input */
+/* a register file and its landing's memory fingerprint, or console input */
+#define HVT_AUX_DATA_BYTES (HVT_MAX_NREGS * 8u + HVT_FP_EXT_BYTES)
 #define HVT_NO_STOP (-1)
 
 /* An event waiting for the EXIT it follows to be committed. */
@@ -26,6 +28,23 @@ typedef struct hvt_aux_event {
 	hvt_event ev;
 	uint8_t data[HVT_AUX_DATA_BYTES];
 } hvt_aux_event;
+
+/* The baton of serialized recording (vcpu_sched.c); guarded by mu. */
+typedef struct hvt_sched {
+	int on;                      /* one vCPU at a time */
+	int ready;                   /* mu and cv initialised */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;           /* CLOCK_MONOTONIC */
+	int owner;                   /* vCPU holding the baton; -1 none */
+	int last_owner;              /* the last to give it back */
+	unsigned waiting;            /* vCPUs waiting for it */
+	uint64_t next_slice;         /* number of the next slice handed out */
+	uint64_t owner_slice;        /* the holder's slice */
+	uint64_t slice_ns;
+	pthread_t thread;            /* kicks a holder whose slice is over */
+	int thread_started;
+	int quit;
+} hvt_sched;
 
 struct hvt_vcpu_ctx {
 	hvt_vm *vm;
@@ -53,6 +72,8 @@ struct hvt_vcpu_ctx {
 	hvt_aux_event aux[HVT_AUX_MAX];
 	unsigned n_aux;
 	char end_msg[160];
+	int has_baton;               /* serialized: this vCPU may run (own thread only) */
+	int preempt;                 /* its slice is over (sched.mu) */
 };
 
 struct hvt_vm {
@@ -72,6 +93,10 @@ struct hvt_vm {
 	pthread_mutex_t done_mu;
 	pthread_cond_t done_cv;
 	unsigned n_done;
+	/* Memory fingerprints of ASYNC landings (one vCPU at a time only). */
+	hvt_mem_fp fp;
+	int fp_method;               /* enum hvt_fp_method; NONE with parallel vCPUs */
+	hvt_sched sched;
 	char err_msg[256];
 };
 
@@ -99,8 +124,28 @@ int hvt_handle_hypercall(hvt_vcpu_ctx *vc, const hvt_exit *ex);
 hvt_event *hvt_aux_push(hvt_vcpu_ctx *vc, uint8_t type, uint8_t kind);
 /* An INTERRUPT event's landing: pc and register checksum of the exit before
  * the entry that delivers it; if async, the kind and the whole register
- * file as data (ev must come from hvt_aux_push). */
-void hvt_irq_event_fill(hvt_event *ev, const hvt_exit *last, int async);
+ * file as data, followed by the memory fingerprint when the VM takes them
+ * (ev must come from hvt_aux_push). */
+void hvt_irq_event_fill(hvt_vcpu_ctx *vc, hvt_event *ev, const hvt_exit *last, int async);
+/* A landing point: pc, register checksum, register file and fingerprint as
+ * data (ev from hvt_aux_push). */
+void hvt_landing_fill(hvt_vcpu_ctx *vc, hvt_event *ev, const hvt_exit *last);
+/* An exit that came wherever the guest was (kick, late interrupt window),
+ * not at an instruction of its own. */
+int hvt_exit_is_async(const hvt_exit *ex);
+
+/* vcpu_sched.c: serialized recording (one vCPU at a time). */
+int hvt_sched_init(hvt_sched *s, int on, uint64_t slice_ns);
+void hvt_sched_destroy(hvt_sched *s); /* accepts a zeroed one */
+int hvt_sched_start(hvt_vm *vm);
+void hvt_sched_stop(hvt_vm *vm);
+/* Before a run: wait for the baton; 1 when the VM stops instead. */
+int hvt_sched_acquire(hvt_vcpu_ctx *vc);
+/* Before an entry: yield if the slice is over. */
+int hvt_sched_maybe_preempt(hvt_vcpu_ctx *vc, const hvt_exit *last);
+/* At a halt, and when the vCPU ends. */
+int hvt_sched_yield_halt(hvt_vcpu_ctx *vc);
+void hvt_sched_yield_end(hvt_vcpu_ctx *vc);
 /* For devices: NULL when only the run loop's reserve is left. A string I/O
  * exit can touch a device many times; what a device cannot record it must
  * not do (the console takes no input then; a marker is dropped). */

@@ -78,7 +78,9 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 	HVT_FORWARD(init_done_cv(vm));
 	vm->origin_ns = vm->cfg.time_origin_ns ? vm->cfg.time_origin_ns : hvt_monotonic_ns();
 	rc = start_vcpus(vm);
-	if (rc < 0) {
+	if (rc == 0 && (rc = hvt_sched_start(vm)) < 0)
+		hvt_vm_fail(vm, rc, "cannot start the vCPU scheduler thread");
+	else if (rc < 0) {
 		hvt_vm_fail(vm, rc, "cannot start a vCPU thread");
 		/* Threads that did start end on the stop; count the others done. */
 		pthread_mutex_lock(&vm->done_mu);
@@ -87,6 +89,7 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 		pthread_mutex_unlock(&vm->done_mu);
 	}
 	wait_done(vm);
+	hvt_sched_stop(vm);
 	for (unsigned i = 0; i < vm->n_vcpus; i++) {
 		if (vm->vcpus[i].thread_started)
 			pthread_join(vm->vcpus[i].thread, NULL);
@@ -94,6 +97,9 @@ int hvt_vm_run(hvt_vm *vm, hvt_vm_result *res)
 	}
 	pthread_cond_destroy(&vm->done_cv);
 	hvt_serial_flush(&vm->serial);
+	res->fp_taken = vm->fp.takes;
+	res->fp_ns = vm->fp.take_ns;
+	res->slices = vm->sched.next_slice;
 	res->end_reason = atomic_load(&vm->stop_reason);
 	res->exit_code = res->end_reason == HVT_END_POWEROFF ? atomic_load(&vm->exit_code) : -1;
 	return atomic_load(&vm->run_err);

@@ -104,6 +104,10 @@ static int build_machine(struct hvt_replay *rp)
 			    rp->cfg.arch == HVT_ARCH_ARM64 ? "arm64 (HVF)" : "x86-64 (KVM)", msg);
 		return err;
 	}
+	if ((err = hvt_mem_fp_init(&rp->fp, rp->m)) != 0) {
+		hvt_rp_fail(rp, HVT_REPLAY_FAILED, "out of memory");
+		return err;
+	}
 	return check_machine(rp);
 }
 
@@ -174,7 +178,11 @@ static void sum_counters(const struct hvt_replay *rp, struct hvt_replay_result *
 		res->steps += v->steps;
 		res->landing_ns += v->landing_ns;
 		res->fell_back_to_step |= v->fell_back_to_step;
+		res->fp_mismatched += v->fp_mismatched;
+		res->slices += v->slices;
 	}
+	res->fp_taken = rp->fp.takes;
+	res->fp_ns = rp->fp.take_ns;
 }
 
 /* All streams replayed without a failure: cut, or ended as recorded. */
@@ -251,9 +259,12 @@ static void teardown(struct hvt_replay *rp)
 		hvt_stream_cursor_free(rp->vcpus[i].cur);
 	free(rp->vcpus);
 	hvt_console_out_destroy(&rp->console);
+	hvt_mem_fp_fini(&rp->fp);
 	hvt_machine_free(rp->m);
 	free(rp->report);
 	pthread_mutex_destroy(&rp->mu);
+	pthread_mutex_destroy(&rp->sched_mu);
+	pthread_cond_destroy(&rp->sched_cv);
 }
 
 int hvt_replay_open(struct hvt_replay *rp, hvt_reader *r, const struct hvt_replay_opts *opts)
@@ -267,8 +278,12 @@ int hvt_replay_open(struct hvt_replay *rp, hvt_reader *r, const struct hvt_repla
 	atomic_init(&rp->stop, 0);
 	atomic_init(&rp->unwind, 0);
 	pthread_mutex_init(&rp->mu, NULL);
+	pthread_mutex_init(&rp->sched_mu, NULL);
+	pthread_cond_init(&rp->sched_cv, NULL);
 	if (hvt_console_out_init(&rp->console, rp->o.console_fd == 0 ? 1 : rp->o.console_fd) != 0) {
 		pthread_mutex_destroy(&rp->mu);
+		pthread_mutex_destroy(&rp->sched_mu);
+		pthread_cond_destroy(&rp->sched_cv);
 		return HVT_E_NOMEM;
 	}
 	if (build_machine(rp) == 0)

@@ -77,6 +77,10 @@ struct hvt_replay_result {
 	uint64_t landing_ns;          /* wall time spent running to landing points */
 	uint64_t wall_ns;             /* wall time of the whole replay */
 	int fell_back_to_step;        /* breakpoints could not be set */
+	uint64_t fp_taken;            /* memory fingerprints taken while landing */
+	uint64_t fp_mismatched;       /* stops where PC and registers matched, memory not */
+	uint64_t fp_ns;               /* host ns spent taking fingerprints */
+	uint64_t slices;              /* serialized traces: time slices followed */
 	char msg[320];                /* why, for every outcome but OK */
 };
 

@@ -11,6 +11,7 @@
 #include "core/backend.h"
 #include "core/console_out.h"
 #include "core/machine.h"
+#include "core/mem_fingerprint.h"
 #include "core/trace_config.h"
 #include "hvtrace/writer.h" /* hvt_monotonic_ns: the one host clock */
 #include "replay.h"
@@ -70,6 +71,17 @@ struct hvt_rvcpu {
 	uint64_t events, exits, async_skipped, irqs_at_exit, irqs_landed;
 	uint64_t bp_hits_stepped, steps, landing_ns;
 	int fell_back_to_step;
+	/* The landing under way: stops whose registers matched but whose memory
+	 * fingerprint did not, for the report (landing.c). */
+	uint64_t fp_mismatches;       /* this landing */
+	uint64_t fp_mismatched;       /* all landings, for the summary */
+	uint64_t fp_last_live;        /* the last such stop's fingerprint */
+	int fp_method;                /* the landing's method; HVT_FP_NONE = v1 */
+	uint64_t fp_want;
+	uint64_t landing_deadline_ns; /* host ns: the whole landing's watchdog budget */
+	int irq_undelivered;          /* an interrupt was injected; the vCPU has not run since */
+	int has_slice;                /* serialized trace: this vCPU holds the running slice */
+	uint64_t slices;              /* slices taken */
 };
 
 struct hvt_replay {
@@ -77,10 +89,15 @@ struct hvt_replay {
 	struct hvt_replay_opts o;
 	struct hvt_trace_config cfg;  /* read from the trace */
 	hvt_machine *m;
+	hvt_mem_fp fp;                /* landing fingerprints (one vCPU at a time) */
 	struct hvt_rvcpu *vcpus;
 	unsigned n_vcpus;
 	hvt_console_out console;      /* the same writer as the recorder's serial device */
 	atomic_int stop;              /* 1: every vCPU stops at its next check */
+	/* Serialized traces: which slice may run (schedule.c). */
+	pthread_mutex_t sched_mu;
+	pthread_cond_t sched_cv;
+	uint64_t sched_slice;         /* the slice number that runs now */
 	pthread_mutex_t mu;           /* guards the fields below */
 	int outcome;                  /* first outcome other than OK wins */
 	char msg[320];
@@ -126,6 +143,17 @@ int hvt_watchdog_diverge(struct hvt_rvcpu *v);
 /* effects.c: the console output and power-off of the live exit just matched. */
 void hvt_rp_apply_effects(struct hvt_rvcpu *v);
 
+/* landing.c: why a landing under way has not found its point yet, for a
+ * divergence report: the memory fingerprint, when registers matched at some
+ * stop (else an empty string). */
+void hvt_landing_note(const struct hvt_rvcpu *v, char *buf, size_t len);
+/* landing.c: run to the landing point an event's data describes (register
+ * file, optional fingerprint); HVT_RP_CONTINUE once there. */
+int hvt_land_at(struct hvt_rvcpu *v, const hvt_event *rec);
+/* schedule.c: a serialized recording's slice events (TIMER id
+ * HVT_SCHED_TIMER_ID); a vCPU that ends gives back its slice. */
+int hvt_rp_sched_event(struct hvt_rvcpu *v, const hvt_event *ev);
+void hvt_rp_sched_end(struct hvt_rvcpu *v);
 /* landing.c: land an HVT_IRQ_ASYNC interrupt exactly. */
 int hvt_land_async(struct hvt_rvcpu *v, const hvt_event *rec);
 /* Offer the recorded vector now; it must be taken at once. */

@@ -36,6 +36,7 @@ int hvt_rvcpu_run(struct hvt_rvcpu *v)
 			return rc;
 		}
 		v->have_live = 1;
+		v->irq_undelivered = 0;
 		/* A kick is ours (stop) or a stray signal; a window exit is never
 		 * requested in replay. Neither is the guest's doing. */
 		if ((v->live.kind == HVT_EXIT_KICK && !v->live.err) ||

@@ -150,9 +150,13 @@ static int step_event(struct hvt_rvcpu *v, const hvt_event *ev)
 		return replay_mem_write(v, ev);
 	case HVT_EV_END:
 		return replay_end(v, ev);
-	case HVT_EV_TIMER:      /* effects reach the guest as interrupts; arm64's
-	                         * FIRE and ARM (unmask) steps are informational */
-	case HVT_EV_CONSOLE_IN: /* ... and as read values */
+	case HVT_EV_TIMER:      /* a serialized recording's time slices; other
+	                         * timers' effects reach the guest as interrupts
+	                         * (arm64's FIRE and ARM steps are informational) */
+		if (ev->addr == HVT_SCHED_TIMER_ID)
+			return hvt_rp_sched_event(v, ev);
+		return HVT_RP_CONTINUE;
+	case HVT_EV_CONSOLE_IN: /* effects reach the guest as read values */
 	case HVT_EV_EXEC_TIME:
 	case HVT_EV_MARKER:     /* the marker's OUT is its own EXIT */
 		return HVT_RP_CONTINUE;
@@ -267,6 +271,7 @@ void *hvt_rvcpu_thread(void *arg)
 	/* The backend's vCPU belongs to this thread (HVF): release it here. */
 	if (ops_of(v)->vcpu_detach)
 		ops_of(v)->vcpu_detach(v->bv);
+	hvt_rp_sched_end(v); /* before done: a waiter that sees no one left stops */
 	atomic_store(&v->done, 1);
 	return NULL;
 }

@@ -27,14 +27,15 @@ void hvt_watchdog_budget(struct hvt_rvcpu *v, const hvt_event *rec)
 
 int hvt_watchdog_diverge(struct hvt_rvcpu *v)
 {
-	char why[200];
+	char why[560], note[320];
 	uint64_t gap = v->cur_rec->time_ns > v->prev_time_ns ?
 		       v->cur_rec->time_ns - v->prev_time_ns : 0;
 
+	hvt_landing_note(v, note, sizeof(note));
 	snprintf(why, sizeof(why), "the guest ran %.1f s without an exit; the recording reached "
 		 "this event %.3f ms after the last point replay had reached: the guest is not "
-		 "on the recorded path",
-		 (double)v->budget_ns / 1e9, (double)gap / 1e6);
+		 "on the recorded path%s",
+		 (double)v->budget_ns / 1e9, (double)gap / 1e6, note);
 	return hvt_diverge(v, v->cur_rec, why, NULL, NULL);
 }
 

@@ -35,7 +35,13 @@ static void usage(FILE *f)
 	      "      --backend B         auto, kvm or hvf (default auto: an AArch64 ELF runs on\n"
 	      "                          hvf, an x86-64 ELF on kvm, a flat image or the demo on\n"
 	      "                          this platform's own: kvm on Linux, hvf on macOS)\n"
-	      "      --vcpus N           vCPUs, 1..64 (default 1); one stream each\n"
+	      "      --vcpus N           vCPUs, 1..64 (default 1); one stream each. Several\n"
+	      "                          vCPUs run one at a time and the schedule is recorded,\n"
+	      "                          so guests that share memory replay (docs/replay.md)\n"
+	      "      --parallel          run several vCPUs at once: faster, but vCPUs that\n"
+	      "                          share memory may not replay\n"
+	      "      --slice MS          one-at-a-time vCPUs: a vCPU's time slice in ms\n"
+	      "                          (0.1..10000, decimals allowed; default 1)\n"
 	      "      --mem SIZE          guest memory, 4M..3G in steps of 2M (default 16M)\n"
 	      "      --timeout SEC       stop the guest after SEC seconds (decimals allowed)\n"
 	      "      --until-failure[=MAX]\n"
@@ -152,6 +158,15 @@ static int apply_option(struct cli_record *c, int opt, const char *arg)
 		return 0;
 	case 't':
 		return parse_seconds(arg, &c->ro.timeout_ns) ? bad_value("timeout", arg) : 0;
+	case 'P':
+		c->ro.parallel = 1;
+		return 0;
+	case 's':
+		/* milliseconds, through the seconds parser: 0.1 ms .. 10 s */
+		if (parse_seconds(arg, &v) || v < 100000000ull || v > 10000000000000ull)
+			return bad_value("slice", arg);
+		c->ro.slice_ns = v / 1000;
+		return 0;
 	case 'u':
 		if (arg && (cli_parse_u64(arg, &v) || v < 1 || v > 1000000))
 			return bad_value("until-failure", arg);
@@ -197,7 +212,8 @@ static int parse(int argc, char **argv, struct cli_record *c)
 		{"mem", required_argument, NULL, 'm'}, {"timeout", required_argument, NULL, 't'},
 		{"until-failure", optional_argument, NULL, 'u'}, {"level", required_argument, NULL, 'l'},
 		{"format", required_argument, NULL, 'f'}, {"backend", required_argument, NULL, 'b'},
-		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'}, {0}};
+		{"quiet", no_argument, NULL, 'q'}, {"help", no_argument, NULL, 'h'},
+		{"parallel", no_argument, NULL, 'P'}, {"slice", required_argument, NULL, 's'}, {0}};
 	int opt, rc, positionals = 0;
 	const char *last_arg = NULL; /* "-o --" names a file: not the end of options */
 	memset(c, 0, sizeof(*c));
@@ -346,7 +362,7 @@ static int one_attempt(struct cli_record *c, unsigned run, unsigned *passed)
 	ro.shown_path = c->ro.out_path;
 	ro.quiet = 1;
 	record_session_run(&ro, &res);
-	if (res.end_reason == HVT_END_INTERRUPTED || g_loop_stopped) {
+	if (res.end_reason == HVT_END_INTERRUPTED || g_loop_stopped || res.stop_signalled) {
 		trace_output_discard(&out);
 		fprintf(stderr, "hvtrace: interrupted during run %u; %u runs passed before it; no "
 				"trace kept\n", run, *passed);

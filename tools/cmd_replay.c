@@ -182,7 +182,7 @@ static void describe_end(const struct hvt_replay_result *res)
 /* Landing details only when something landed: most guests need none. */
 static void summarize(const struct hvt_replay_result *res)
 {
-	char t[32], l[32];
+	char t[32], l[32], f[32];
 
 	fprintf(stderr, "hvtrace: replayed %" PRIu64 " events (%" PRIu64 " exits, %" PRIu64
 		" interrupts at exits, %" PRIu64 " landed asynchronously", res->events, res->exits,
@@ -191,6 +191,11 @@ static void summarize(const struct hvt_replay_result *res)
 		fprintf(stderr, " in %s: %" PRIu64 " breakpoint hits stepped over, %" PRIu64
 			" single steps", cli_fmt_ns(l, sizeof(l), res->landing_ns),
 			res->bp_hits_stepped, res->steps);
+	if (res->slices)
+		fprintf(stderr, ", %" PRIu64 " time slices", res->slices);
+	if (res->fp_taken)
+		fprintf(stderr, ", %" PRIu64 " memory fingerprints (%" PRIu64 " differed) in %s",
+			res->fp_taken, res->fp_mismatched, cli_fmt_ns(f, sizeof(f), res->fp_ns));
 	fprintf(stderr, ") in %s; ", cli_fmt_ns(t, sizeof(t), res->wall_ns));
 	describe_end(res);
 	fputc('\n', stderr);

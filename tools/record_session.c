@@ -112,15 +112,20 @@ static int open_streams(hvt_writer *w, const hvt_vm *vm, struct sink_ctx *sc)
 static void summarize(const struct record_opts *o, const struct record_result *res,
 		      const hvt_vm_result *vr, uint64_t wall_ns)
 {
-	char t[32], b[32];
+	char t[32], b[32], f[32];
 	struct stat st;
 	if (o->quiet)
 		return;
 	if (stat(o->out_path, &st) != 0)
 		st.st_size = 0;
-	fprintf(stderr, "hvtrace: recorded %" PRIu64 " event%s (%" PRIu64 " exit%s) in %s; guest %s",
-		res->events, cli_plural(res->events), res->exits, cli_plural(res->exits),
-		cli_fmt_ns(t, sizeof(t), wall_ns),
+	fprintf(stderr, "hvtrace: recorded %" PRIu64 " event%s (%" PRIu64 " exit%s",
+		res->events, cli_plural(res->events), res->exits, cli_plural(res->exits));
+	if (vr->slices)
+		fprintf(stderr, ", %" PRIu64 " time slices", vr->slices);
+	if (vr->fp_taken)
+		fprintf(stderr, ", %" PRIu64 " memory fingerprints in %s", vr->fp_taken,
+			cli_fmt_ns(f, sizeof(f), vr->fp_ns));
+	fprintf(stderr, ") in %s; guest %s", cli_fmt_ns(t, sizeof(t), wall_ns),
 		vr->end_reason == HVT_END_POWEROFF ? "exited with" : "ended:");
 	if (vr->end_reason == HVT_END_POWEROFF)
 		fprintf(stderr, " %d", vr->exit_code);
@@ -139,6 +144,7 @@ static int create_vm(const struct record_opts *o, struct sink_ctx *sc, uint64_t 
 		.image = o->image, .image_len_bytes = o->image_len_bytes, .image_format = o->image_format,
 		.mem_bytes = o->mem_bytes,
 		.vcpus = o->vcpus, .backend = o->backend, .timeout_ns = o->timeout_ns, .sink = sink, .sink_ctx = sc,
+		.parallel = o->parallel, .slice_ns = o->slice_ns,
 		.console_out_fd = 1,
 	};
 	int err = hvt_vm_create(&cfg, vm, msg, sizeof(msg));
@@ -245,5 +251,9 @@ void record_session_run(const struct record_opts *o, struct record_result *res)
 	if (!err && res->status != HVT_EXIT_IOERR)
 		summarize(o, res, &vr, wall_ns);
 	remove_stop_handler();
+	/* A signal after the guest had already ended (the trace being finished:
+	 * most of a short run) stops nothing in the VM; --until-failure must
+	 * still hear of it (it was lost, and the loop ran on). */
+	res->stop_signalled = g_stop_requested != 0;
 	hvt_vm_free(vm);
 }

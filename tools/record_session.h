@@ -14,6 +14,8 @@ struct record_opts {
 	int image_format;           /* 0 auto, 1 ELF, 2 flat (enum hvt_image_format) */
 	int backend;                /* enum hvt_backend_choice: 0 auto, 1 kvm, 2 hvf */
 	unsigned vcpus;
+	int parallel;               /* --parallel: vCPUs at once, no schedule */
+	uint64_t slice_ns;          /* --slice; 0 = the core's default */
 	uint64_t mem_bytes;
 	uint64_t timeout_ns;
 	int zstd_level;
@@ -27,6 +29,7 @@ struct record_result {
 	int exit_code;              /* guest's, -1 unless it powered off */
 	uint64_t events;
 	uint64_t exits;
+	int stop_signalled;         /* SIGINT/SIGTERM came during the session */
 };
 
 /* "auto", "kvm", "hvf" -> enum hvt_backend_choice; -1 for anything else. */

@@ -6,6 +6,7 @@ static const hvt_backend_ops kvm_ops = {
 	.vm_create = hvt_kvm_vm_create,
 	.vm_free = hvt_kvm_vm_free,
 	.vm_cpuid = hvt_kvm_vm_cpuid,
+	.vm_dirty_log = hvt_kvm_vm_dirty_log,
 	.vcpu_create = hvt_kvm_vcpu_create,
 	.vcpu_free = hvt_kvm_vcpu_free,
 	.vcpu_run = hvt_kvm_vcpu_run,

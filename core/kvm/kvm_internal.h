@@ -14,6 +14,8 @@
 
 #define KVM_MAX_CPUID_ENTRIES 64u
 
+#define HVT_KVM_MAX_SLOTS 8u
+
 struct hvt_backend_vm {
 	int kvm_fd;                  /* /dev/kvm */
 	int vm_fd;
@@ -21,6 +23,11 @@ struct hvt_backend_vm {
 	struct kvm_cpuid2 *cpuid;    /* the fixed table handed to every vCPU */
 	uint8_t *cpuid_portable;     /* same table, portable LE layout */
 	size_t cpuid_portable_bytes;
+	/* The RAM slots, for the dirty log (slot i = regions[i]). */
+	hvt_mem_region slots[HVT_KVM_MAX_SLOTS];
+	unsigned n_slots;
+	uint64_t *dirty_scratch;     /* one slot's KVM bitmap (kvm_dirty.c) */
+	size_t dirty_scratch_words;
 };
 
 struct hvt_backend_vcpu {
@@ -41,6 +48,8 @@ int hvt_kvm_vm_create(const hvt_mem_region *regions, unsigned n, hvt_backend_vm 
 		      char *msg, size_t msg_len);
 void hvt_kvm_vm_free(hvt_backend_vm *vm);
 int hvt_kvm_vm_cpuid(hvt_backend_vm *vm, const uint8_t **bytes, size_t *len_bytes);
+/* kvm_dirty.c: the vm_dirty_log op (KVM_GET_DIRTY_LOG of every slot). */
+int hvt_kvm_vm_dirty_log(hvt_backend_vm *vm, uint64_t *bitmap, uint64_t n_pages);
 
 /* kvm_vcpu.c */
 int hvt_kvm_vcpu_create(hvt_backend_vm *vm, unsigned index, hvt_backend_vcpu **out,

@@ -45,9 +45,15 @@ static int check_caps(hvt_backend_vm *vm, char *msg, size_t msg_len)
 static int add_slots(hvt_backend_vm *vm, const hvt_mem_region *regions, unsigned n,
 		     char *msg, size_t msg_len)
 {
+	HVT_FAIL_IF(n > HVT_KVM_MAX_SLOTS, msg, msg_len, HVT_E_INVAL,
+		    "%u RAM regions, at most %u", n, HVT_KVM_MAX_SLOTS);
 	for (unsigned i = 0; i < n; i++) {
+		/* Dirty logging costs one write fault per page after each
+		 * KVM_GET_DIRTY_LOG, which happens only at asynchronous landings
+		 * (bench/RESULTS.md); it gives their memory fingerprint. */
 		struct kvm_userspace_memory_region r = {
 			.slot = i,
+			.flags = KVM_MEM_LOG_DIRTY_PAGES,
 			.guest_phys_addr = regions[i].guest_pa,
 			.memory_size = regions[i].len_bytes,
 			.userspace_addr = (uint64_t)(uintptr_t)regions[i].host,
@@ -55,6 +61,8 @@ static int add_slots(hvt_backend_vm *vm, const hvt_mem_region *regions, unsigned
 		HVT_FAIL_IF(ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0, msg, msg_len,
 			    HVT_E_BACKEND, "KVM_SET_USER_MEMORY_REGION slot %u failed: %s", i,
 			    strerror(errno));
+		vm->slots[i] = regions[i];
+		vm->n_slots = i + 1;
 	}
 	return 0;
 }
@@ -85,6 +93,7 @@ void hvt_kvm_vm_free(hvt_backend_vm *vm)
 		close(vm->kvm_fd);
 	free(vm->cpuid);
 	free(vm->cpuid_portable);
+	free(vm->dirty_scratch);
 	free(vm);
 }
 

@@ -101,7 +101,8 @@ expect "entropy: console shows the recorded values" "$(sed -n 's/.* random=//p' 
 
 # timer: ticks while computing (busy >= 3: the loop runs until 3 have
 # arrived, a fourth may land before it masks IRQs) then 5 more in WFI. Each
-# vtimer exit -> TIMER FIRE -> INTERRUPT async (vector 27, 34 registers) ->
+# vtimer exit -> TIMER FIRE -> INTERRUPT async (vector 27, 34 registers and
+# the 16-byte memory fingerprint over all of RAM: 288 bytes) ->
 # ack read -> INTERRUPT cleared -> TIMER ARM (unmask); one more ack read (in
 # hvt_timer_stop) finds none pending. The timer is level-triggered: if the
 # re-armed deadline has already passed at the ack's exit (a slow or loaded
@@ -118,8 +119,8 @@ fires=$(count timer ' exit timer ')
 reraised=$(count timer ' interrupt vector=27 at-exit ')
 expect "timer: one interrupt (vtimer exit or re-raise) per tick" "$((fires + reraised))" "$ticks"
 expect "timer: FIRE events" "$(count timer ' timer fire id=1 ')" "$fires"
-expect "timer: async interrupts with 34 registers" \
-	"$(count timer ' interrupt vector=27 async .* data\[272\]=')" "$fires"
+expect "timer: async interrupts with 34 registers and a fingerprint" \
+	"$(count timer ' interrupt vector=27 async .* data\[288\]=')" "$fires"
 expect "timer: cleared interrupts" "$(count timer ' interrupt vector=27 cleared ')" "$ticks"
 expect "timer: ARM (unmask) events" "$(count timer ' timer arm id=1 ')" "$fires"
 expect "timer: ack reads returning 27" "$(count timer ' exit mmio-read addr=0xd0000400 size=8 value=0x1b ')" \

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <xxhash.h>
+#include "core/mem_fingerprint.h"
 #include "hvt_guest_abi.h"
 #include "kvm_harness.h"
 
@@ -317,7 +318,8 @@ static uint64_t parse_after(const char *s, const char *key)
 }
 
 /* An asynchronous landing carries the full register file: its RIP is the
- * event's pc and its hash the event's regs_hash. */
+ * event's pc and its hash the event's regs_hash. One vCPU on KVM: then the
+ * memory fingerprint of the pages written since the previous landing. */
 static void check_interrupts(const guest_run *gr, uint64_t vector, size_t *async_n)
 {
 	*async_n = 0;
@@ -332,11 +334,14 @@ static void check_interrupts(const guest_run *gr, uint64_t vector, size_t *async
 			continue;
 		}
 		(*async_n)++;
-		assert_int_equal(ev->data_len, HVT_X86_NREGS * 8);
+		assert_int_equal(ev->data_len, HVT_X86_NREGS * 8 + HVT_FP_EXT_BYTES);
 		for (int b = 0; b < 8; b++)
 			rip |= (uint64_t)ev->data[16 * 8 + b] << (8 * b);
 		assert_int_equal(rip, ev->pc);
-		assert_int_equal((uint32_t)XXH3_64bits(ev->data, ev->data_len), ev->regs_hash);
+		assert_int_equal((uint32_t)XXH3_64bits(ev->data, HVT_X86_NREGS * 8), ev->regs_hash);
+		assert_int_equal(ev->data[HVT_X86_NREGS * 8], HVT_FP_DIRTY);
+		for (int b = 1; b < 8; b++)
+			assert_int_equal(ev->data[HVT_X86_NREGS * 8 + b], 0);
 	}
 }
 
@@ -382,7 +387,7 @@ static void test_irq_window(void **state)
 	assert_int_equal(count_events(&gr, HVT_EV_INTERRUPT, -1, 0), 1);
 	irq = find_event(&gr, HVT_EV_INTERRUPT, 0);
 	assert_int_equal(irq->kind, HVT_IRQ_ASYNC); /* see landing_is_async() */
-	assert_int_equal(irq->data_len, HVT_X86_NREGS * 8);
+	assert_int_equal(irq->data_len, HVT_X86_NREGS * 8 + HVT_FP_EXT_BYTES);
 	assert_int_equal(irq->addr, 50);
 	/* The injection follows the window exit directly on the stream. */
 	assert_true(irq > gr.ev && irq[-1].type == HVT_EV_EXIT &&

@@ -9,6 +9,10 @@
  *   entry     entry_pa + 0x10
  *   vcpus     vcpus = 300
  *   irqregs   the first ASYNC interrupt's register file cut to 8 bytes
+ *   fp        the first ASYNC interrupt's memory fingerprint, one bit flipped
+ *             (replay must report that landing and say the fingerprint differed)
+ *   nofp      every ASYNC interrupt's fingerprint dropped: the v1 form, which
+ *             lands by registers alone as before issue 13
  *   vector    the first interrupt's vector set to 1000
  *   dma-out   the first EXEC_TIME sample turned into a 16-byte memory write
  *             beyond guest RAM
@@ -29,7 +33,7 @@ struct edit {
 	const char *mode;
 	const char *needle;
 	int done;               /* the change was made */
-	uint8_t buf[64];        /* data of an edited event */
+	uint8_t buf[512];       /* data of an edited event */
 };
 
 static int is(const struct edit *e, const char *mode)
@@ -113,12 +117,25 @@ static void edit_read(hvt_event *ev, struct edit *e)
 	}
 }
 
+/* An ASYNC interrupt with the landing extension after its register file
+ * (x86-64: 18 registers, arm64: 34; FORMAT.md). */
+static int has_fp(const hvt_event *ev)
+{
+	return ev->type == HVT_EV_INTERRUPT && ev->kind == HVT_IRQ_ASYNC &&
+	       (ev->data_len == 18 * 8 + 16 || ev->data_len == 34 * 8 + 16);
+}
+
 static void edit_interrupt(hvt_event *ev, struct edit *e)
 {
 	if (ev->type != HVT_EV_INTERRUPT)
 		return;
 	if (is(e, "irqregs") && ev->kind == HVT_IRQ_ASYNC) {
 		ev->data_len = 8;
+		e->done = 1;
+	} else if (is(e, "fp") && has_fp(ev) && ev->data_len <= sizeof(e->buf)) {
+		memcpy(e->buf, ev->data, ev->data_len);
+		e->buf[ev->data_len - 8] ^= 0x01; /* the fingerprint is the last u64 */
+		ev->data = e->buf;
 		e->done = 1;
 	} else if (is(e, "vector")) {
 		ev->addr = 1000;
@@ -174,6 +191,10 @@ static int copy_stream(hvt_reader *r, hvt_writer *w, uint32_t id, struct edit *e
 				rc = -1;
 				break;
 			}
+		}
+		if (is(e, "nofp") && has_fp(&copy)) {
+			copy.data_len -= 16;
+			e->done = 1;
 		}
 		maybe_edit(&copy, e);
 		if (hvt_stream_append(s, &copy) != 0) {

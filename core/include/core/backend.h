@@ -34,6 +34,9 @@ typedef struct hvt_mem_region {
  * through the backend's buffer (KVM: one page). */
 #define HVT_EXIT_MAX_DATA 4096u
 
+/* The page size of vm_dirty_log's bitmap. */
+#define HVT_DIRTY_PAGE_BYTES 4096u
+
 /* The largest register file of any architecture (arm64's 34). */
 #define HVT_MAX_NREGS HVT_ARM64_NREGS
 
@@ -209,6 +212,12 @@ typedef struct hvt_backend_ops {
 	int (*vcpu_state_load)(hvt_backend_vcpu *vcpu, const void *buf, size_t len);
 	/* x86-64 only: segment, control, x87 and SSE registers (read-only). */
 	int (*vcpu_get_x86_sysregs)(hvt_backend_vcpu *vcpu, hvt_x86_sysregs *out);
+	/* Dirty-page log (issue 13's memory fingerprint): OR into `bitmap` (bit
+	 * n = guest page n of HVT_DIRTY_PAGE_BYTES, n_pages bits) every page the
+	 * guest wrote since the previous call or since vm_create, and restart
+	 * the log. Writes by the VMM itself are not logged. Any thread while no
+	 * vCPU runs. NULL when the backend keeps no log (HVF). */
+	int (*vm_dirty_log)(hvt_backend_vm *vm, uint64_t *bitmap, uint64_t n_pages);
 } hvt_backend_ops;
 
 /* The KVM backend (Linux x86-64 only; NULL elsewhere). */

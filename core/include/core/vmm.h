@@ -66,7 +66,16 @@ typedef struct hvt_vm_config {
 	uint64_t time_origin_ns;    /* host CLOCK_MONOTONIC ns of event time 0; 0 = when
 	                             * hvt_vm_run starts. The recorder passes its
 	                             * writer's origin so the trace header's is exact. */
+	int parallel;               /* several vCPUs run at once (no schedule recorded;
+	                             * shared-memory guests may not replay); 0 = one at
+	                             * a time, the schedule in the trace (issue 13) */
+	uint64_t slice_ns;          /* serialized: a vCPU's time slice; 0 = default */
 } hvt_vm_config;
+
+/* TIMER event id of the serializing scheduler's slices (core/vcpu_sched.c);
+ * 0 is the timer device, 1 the arm64 vtimer. */
+#define HVT_SCHED_TIMER_ID 2u
+#define HVT_SCHED_SLICE_DEFAULT_NS 1000000ull
 
 #define HVT_VM_MAX_VCPUS 64u
 
@@ -83,6 +92,9 @@ typedef struct hvt_vm_result {
 	int end_reason;             /* enum hvt_end_reason of the VM as a whole */
 	int exit_code;              /* guest exit code (POWEROFF), else -1 */
 	uint64_t exits;             /* total exits over all vCPUs */
+	uint64_t fp_taken;          /* memory fingerprints of landings and preemptions */
+	uint64_t fp_ns;             /* host ns spent on them (hash and dirty log) */
+	uint64_t slices;            /* serialized: time slices handed out */
 } hvt_vm_result;
 
 /* Create the VM; on failure returns a negative HVT_E_* and a one-line reason

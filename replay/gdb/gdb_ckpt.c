@@ -103,6 +103,7 @@ static int take_vcpus(struct hvt_gdb *s, struct gdb_ckpt *c)
 	memcpy(c->vcpus, s->rp.vcpus, n * sizeof(*c->vcpus));
 	memcpy(c->pending_vec, s->pending_vec, n * sizeof(*c->pending_vec));
 	memcpy(c->finished, s->finished, n);
+	c->sched_slice = s->rp.sched_slice; /* the schedule's position, with the streams' */
 	for (unsigned v = 0; v < n; v++) {
 		uint8_t buf[HVT_VCPU_STATE_MAX_BYTES];
 		if (s->rp.m->ops->vcpu_state_save(s->rp.vcpus[v].bv, buf, sizeof(buf),
@@ -238,6 +239,7 @@ int gdb_ckpt_restore(struct hvt_gdb *s, size_t i)
 		if ((rc = restore_vcpu(s, c, v)) < 0)
 			return rc;
 	s->g = c->g;
+	s->rp.sched_slice = c->sched_slice;
 	/* The engine goes on as if nothing had failed or stopped. */
 	pthread_mutex_lock(&s->rp.mu);
 	s->rp.outcome = HVT_REPLAY_OK;

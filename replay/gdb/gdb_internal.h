@@ -116,6 +116,7 @@ struct gdb_ckpt {
 	struct gdb_ckpt_page *pages;
 	size_t n_pages;
 	size_t bytes;              /* memory this checkpoint holds */
+	uint64_t sched_slice;      /* a serialized recording's slice running then */
 };
 
 struct gdb_ckpts {

@@ -1,4 +1,4 @@
-/* arm64 names for stats rows: the system registers a guest is likely to
+/* arm64 names for stats rows and the report: the system registers a guest is likely to
  * trap on (on HVF: the PMU, the OS lock, the EL1 physical timer, the GIC
  * CPU interface, debug registers when their accesses are trapped) and the
  * PSCI calls of docs/guest-abi.md. Anything else keeps its generic name. */
@@ -23,20 +23,30 @@ static const struct {
 	{ENC(3, 3, 14, 2, 0), "CNTP_TVAL_EL0"},  {ENC(3, 3, 14, 2, 1), "CNTP_CTL_EL0"},
 	{ENC(3, 3, 14, 2, 2), "CNTP_CVAL_EL0"},  {ENC(3, 3, 14, 0, 2), "CNTVCT_EL0"},
 	{ENC(3, 3, 14, 3, 1), "CNTV_CTL_EL0"},   {ENC(3, 3, 14, 3, 2), "CNTV_CVAL_EL0"},
+	{ENC(3, 3, 14, 0, 0), "CNTFRQ_EL0"},     {ENC(3, 3, 14, 3, 0), "CNTV_TVAL_EL0"},
+	{ENC(3, 0, 0, 0, 0), "MIDR_EL1"},        {ENC(3, 0, 0, 0, 5), "MPIDR_EL1"},
 };
+
+const char *an_sysreg_name(uint64_t enc, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(sysregs) / sizeof(sysregs[0]); i++) {
+		if (sysregs[i].enc == enc) {
+			snprintf(buf, len, "%s", sysregs[i].name);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "S%u_%u_C%u_C%u_%u", (unsigned)(enc >> 14) & 3,
+		 (unsigned)(enc >> 11) & 7, (unsigned)(enc >> 7) & 15, (unsigned)(enc >> 3) & 15,
+		 (unsigned)enc & 7);
+	return buf;
+}
 
 void an_sysreg_format(uint32_t enc, int is_write, char *buf, size_t len)
 {
-	const char *dir = is_write ? "write" : "read";
+	char name[32];
 
-	for (size_t i = 0; i < sizeof(sysregs) / sizeof(sysregs[0]); i++) {
-		if (sysregs[i].enc == enc) {
-			snprintf(buf, len, "%s:%s", sysregs[i].name, dir);
-			return;
-		}
-	}
-	snprintf(buf, len, "S%u_%u_C%u_C%u_%u:%s", (enc >> 14) & 3, (enc >> 11) & 7,
-		 (enc >> 7) & 15, (enc >> 3) & 15, enc & 7, dir);
+	snprintf(buf, len, "%s:%s", an_sysreg_name(enc, name, sizeof(name)),
+		 is_write ? "write" : "read");
 }
 
 static const char *psci_name(uint32_t fn)

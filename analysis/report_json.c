@@ -2,6 +2,7 @@
  * browser test compares what the page shows with `stats --json`. Rows are
  * printed by the same function as stats' rows, so numbers are the same
  * text. Fields: docs/analysis.md, "report data". */
+#include "arm64_names.h"
 #include "report.h"
 
 #include <inttypes.h>

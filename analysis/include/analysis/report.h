@@ -67,9 +67,8 @@ void an_report_print_json(FILE *f, const struct an_report *rep);
 /* The whole page: one report, or two side by side (n = 2, A then B). */
 int an_report_write_html(FILE *f, const struct an_report *const *reps, unsigned n);
 
-/* Exception class of an arm64 exit's syndrome; the S3_3_C14_C3_1 name of
- * a system register encoding, or its architectural name when known. */
+/* Exception class of an arm64 exit's syndrome (system register names:
+ * arm64_names.h). */
 unsigned an_arm64_ec(uint64_t syndrome);
-const char *an_sysreg_name(uint64_t enc, char *buf, size_t len);
 
 #endif

@@ -16,12 +16,7 @@ static void table_rows(FILE *f, const struct an_stats *s, uint32_t limit)
 {
 	uint32_t n = limit && s->nrows > limit ? limit : s->nrows;
 	fprintf(f, "{\"nrows\": %u, \"rows\": [", s->nrows);
-	for (uint32_t i = 0; i < n; i++) {
-		fputs(i ? ",\n  " : "\n  ", f);
-		an_stats_print_json_row(f, s, &s->rows[i], 0);
-	}
-	fputs("],\n \"total\": ", f);
-	an_stats_print_json_row(f, s, &s->total, 1);
+	an_stats_print_json_rows(f, s, n);
 	fputc('}', f);
 }
 

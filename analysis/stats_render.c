@@ -217,13 +217,18 @@ void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trac
 {
 	json_header(f, s, t);
 	fputs(",\n \"rows\": [", f);
-	for (uint32_t i = 0; i < s->nrows; i++) {
+	an_stats_print_json_rows(f, s, s->nrows);
+	fputs("}\n", f);
+}
+
+void an_stats_print_json_rows(FILE *f, const struct an_stats *s, uint32_t n)
+{
+	for (uint32_t i = 0; i < n && i < s->nrows; i++) {
 		fputs(i ? ",\n  " : "\n  ", f);
 		an_stats_print_json_row(f, s, &s->rows[i], 0);
 	}
 	fputs("],\n \"total\": ", f);
 	an_stats_print_json_row(f, s, &s->total, 1);
-	fputs("}\n", f);
 }
 
 static void csv_row(FILE *f, const struct an_stats_row *r)

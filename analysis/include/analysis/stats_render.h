@@ -21,6 +21,9 @@ void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trac
 /* One row object of that document (total: the "total" row, no "kind"). */
 void an_stats_print_json_row(FILE *f, const struct an_stats *s, const struct an_stats_row *r,
 			     int total);
+/* The first n rows (all when n >= nrows), then the total: `\n  {row},\n  {row}],\n "total": {row}`,
+ * what follows a `"rows": [` in stats --json and in the report's data. */
+void an_stats_print_json_rows(FILE *f, const struct an_stats *s, uint32_t n);
 /* Header row, one row per key, then a row keyed "total". */
 void an_stats_print_csv(FILE *f, const struct an_stats *s);
 

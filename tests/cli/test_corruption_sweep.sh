@@ -16,7 +16,7 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$hvtrace" record -q -o "$tmp/rec.hvt" "$guests/hello" >/dev/null || exit 1
+timeout -k 5 120 "$hvtrace" record -q -o "$tmp/rec.hvt" "$guests/hello" >/dev/null || exit 1
 "$hvtrace" convert --format-version "$version" "$tmp/rec.hvt" "$tmp/orig.hvt" || exit 1
 "$hvtrace" info "$tmp/orig.hvt" | grep -q "^format: *v$version\." || { echo "not format v$version"; exit 1; }
 size=$(stat -c %s "$tmp/orig.hvt")

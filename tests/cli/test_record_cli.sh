@@ -19,7 +19,7 @@ expect() { # expect NAME ACTUAL WANTED
 }
 
 # The embedded demo guest: exit 0, console on stdout, messages on stderr.
-"$hvtrace" record -o "$tmp/demo.hvt" >"$tmp/out" 2>"$tmp/err"
+timeout -k 5 120 "$hvtrace" record -o "$tmp/demo.hvt" >"$tmp/out" 2>"$tmp/err"
 expect "demo: exit status" $? 0
 grep -q "hvtrace demo guest" "$tmp/out" && pass "demo: console on stdout" || fail "demo: console on stdout"
 grep -q "hvtrace demo guest" "$tmp/err" && fail "demo: console leaked to stderr" || pass "demo: console not on stderr"
@@ -30,7 +30,7 @@ expect "demo: check intact" $? 0
 
 # hello: the console output is exactly the guest's text, and dump shows one
 # pio-out exit per byte printed plus the power-off.
-"$hvtrace" record -q -o "$tmp/hello.hvt" "$guests/hello" >"$tmp/hello.out"
+timeout -k 5 120 "$hvtrace" record -q -o "$tmp/hello.hvt" "$guests/hello" >"$tmp/hello.out"
 expect "hello: exit status" $? 0
 expect "hello: console" "$(cat "$tmp/hello.out")" "Hello from an hvtrace guest!"
 bytes=$(wc -c <"$tmp/hello.out")
@@ -41,22 +41,24 @@ events=$("$hvtrace" info "$tmp/hello.hvt" | sed -n 's/^events: *\([0-9]*\) in.*/
 expect "hello: dump prints every event" "$("$hvtrace" dump "$tmp/hello.hvt" | wc -l)" "$events"
 
 # Exit statuses: timeout 124, crash 125, unreadable image 66, text image 65.
-"$hvtrace" record -q --timeout 0.3 -o "$tmp/spin.hvt" "$guests/bad_spin" >/dev/null
+timeout -k 5 120 "$hvtrace" record -q --timeout 0.3 -o "$tmp/spin.hvt" "$guests/bad_spin" >/dev/null
 expect "spin: timeout status" $? 124
 "$hvtrace" check "$tmp/spin.hvt" >/dev/null
 expect "spin: trace intact after timeout" $? 0
-"$hvtrace" record -q -o "$tmp/triple.hvt" "$guests/bad_triple" >/dev/null
+timeout -k 5 120 "$hvtrace" record -q -o "$tmp/triple.hvt" "$guests/bad_triple" >/dev/null
 expect "triple fault: status" $? 125
-"$hvtrace" record -q -o "$tmp/x.hvt" "$tmp/does-not-exist" 2>/dev/null
+timeout -k 5 120 "$hvtrace" record -q -o "$tmp/x.hvt" "$tmp/does-not-exist" 2>/dev/null
 expect "missing image: status" $? 66
 printf 'not a guest\n' >"$tmp/text"
-"$hvtrace" record -q -o "$tmp/x.hvt" "$tmp/text" 2>/dev/null
+timeout -k 5 120 "$hvtrace" record -q -o "$tmp/x.hvt" "$tmp/text" 2>/dev/null
 expect "text image: status" $? 65
-"$hvtrace" record --vcpus 0 2>/dev/null
+timeout -k 5 120 "$hvtrace" record --vcpus 0 2>/dev/null
 expect "bad option: status" $? 64
 
-# SIGINT stops the guest and leaves a complete trace.
-"$hvtrace" record -q -o "$tmp/int.hvt" "$guests/bad_spin" >/dev/null &
+# SIGINT stops the guest and leaves a complete trace. --foreground: timeout then
+# hands the signal to hvtrace alone (without it the whole group gets it twice,
+# and a second Ctrl-C kills hvtrace as it should).
+timeout --foreground -k 5 60 "$hvtrace" record -q -o "$tmp/int.hvt" "$guests/bad_spin" >/dev/null &
 pid=$!
 sleep 0.5
 kill -INT $pid
@@ -67,7 +69,7 @@ expect "SIGINT: trace intact" $? 0
 "$hvtrace" dump "$tmp/int.hvt" | grep -q " end interrupted " && pass "SIGINT: END event" || fail "SIGINT: END event"
 
 # --until-failure keeps the failing run of the flaky guest, and nothing else.
-"$hvtrace" record --until-failure=200 -o "$tmp/flaky.hvt" "$guests/flaky" >/dev/null 2>"$tmp/flaky.err"
+timeout -k 5 120 "$hvtrace" record --until-failure=200 -o "$tmp/flaky.hvt" "$guests/flaky" >/dev/null 2>"$tmp/flaky.err"
 st=$?
 [ "$st" -ne 0 ] && pass "flaky: failure caught (status $st)" || fail "flaky: no failure in 200 runs"
 [ -f "$tmp/flaky.hvt" ] && pass "flaky: trace kept" || fail "flaky: trace kept"

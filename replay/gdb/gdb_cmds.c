@@ -64,7 +64,11 @@ void gdb_format_stop(struct hvt_gdb *s)
 	if (s->stop_kind == STOP_BP)
 		snprintf(extra, sizeof(extra), "%s", hw ? "hwbreak:;" : "swbreak:;");
 	else if (s->stop_kind == STOP_WATCH)
-		snprintf(extra, sizeof(extra), "watch:%" PRIx64 ";", s->stop_addr);
+		snprintf(extra, sizeof(extra), "%s:%" PRIx64 ";",
+			 s->stop_wtype == WP_READ	? "rwatch"
+			 : s->stop_wtype == WP_ACCESS ? "awatch"
+						      : "watch",
+			 s->stop_addr);
 	else if (s->stop_kind == STOP_END)
 		snprintf(extra, sizeof(extra), "replaylog:end;");
 	else if (s->stop_kind == STOP_BEGIN)
@@ -272,8 +276,8 @@ static int add_bp(struct hvt_gdb *s, char type, uint64_t addr, uint64_t len)
 		s->bp[s->n_bp++] = (struct gdb_bp){ addr, type == '1' };
 		return reply(s, "OK");
 	}
-	if (type != '2')
-		return reply(s, ""); /* read and access watchpoints: see docs/debugging.md */
+	if (type != '2' && !s->dec)
+		return reply(s, ""); /* no instruction decoder built in: docs/debugging.md */
 	if (s->n_wp == GDB_MAX_WP || len == 0 || len > GDB_WP_MAX_LEN)
 		return err(s, 28);
 	struct gdb_wp *w = &s->wp[s->n_wp];
@@ -284,6 +288,7 @@ static int add_bp(struct hvt_gdb *s, char type, uint64_t addr, uint64_t len)
 	if (gdb_mem_translate(&m, addr, &pa, &room) != 0 || room < len)
 		return err(s, 14);
 	memset(w, 0, sizeof(*w));
+	w->type = type - '0';
 	w->addr = pa, w->va = addr, w->len = (uint32_t)len;
 	s->n_wp++;
 	gdb_watch_snapshot(s);
@@ -303,13 +308,13 @@ static int del_bp(struct hvt_gdb *s, char type, uint64_t addr)
 			}
 		return reply(s, "OK");
 	}
-	if (type != '2')
+	if (type != '2' && !s->dec)
 		return reply(s, "");
 	mem_view(s, &m);
 	if (gdb_mem_translate(&m, addr, &pa, &room) != 0)
 		return reply(s, "OK");
 	for (unsigned i = 0; i < s->n_wp; i++)
-		if (s->wp[i].addr == pa) {
+		if (s->wp[i].addr == pa && s->wp[i].type == type - '0') {
 			s->wp[i] = s->wp[--s->n_wp];
 			break;
 		}

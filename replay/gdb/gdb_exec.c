@@ -84,14 +84,28 @@ static int user_bp_index(const struct hvt_gdb *s, uint64_t a)
 	return -1;
 }
 
+/* wi: the watchpoint of a STOP_WATCH hit, else -1. */
 static void scan_hit(struct hvt_gdb *s, int kind, uint64_t pc, uint64_t n, uint64_t steps,
-		     uint64_t addr)
+		     int wi)
 {
 	struct gdb_goal *g = &s->goal;
 
 	g->prev = g->last;
 	g->last = (struct gdb_hit){ .valid = 1, .g = s->g, .pc = pc, .n = n, .steps = steps,
-				    .kind = kind, .watch_addr = addr };
+				    .kind = kind };
+	if (wi >= 0)
+		g->last.watch_addr = s->wp[wi].va, g->last.wtype = s->wp[wi].type;
+}
+
+/* The watchpoint the state v just reached triggers, else -1: a watched
+ * value changed (write and access watchpoints), or v's last step read or
+ * wrote watched bytes (read and access watchpoints). Both are evaluated:
+ * each keeps its own record current. */
+static int watch_hit(struct hvt_gdb *s, unsigned v, uint64_t rip)
+{
+	int wi = gdb_watch_changed(s), ai = gdb_access_after_step(s, v, rip);
+
+	return wi >= 0 ? wi : ai;
 }
 
 /* The scan reached its limit: back to the driver, which restarts. */
@@ -121,18 +135,18 @@ static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t
 
 	/* A write that led here happened before here, even when here is the
 	 * limit; an arrival here is not before the limit. */
-	if (g->scan_for == SCAN_BREAKS && s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
-		scan_hit(s, STOP_WATCH, rip, 0, prev_top, s->wp[wi].va);
+	if (g->scan_for == SCAN_BREAKS && s->n_wp && (wi = watch_hit(s, v, rip)) >= 0)
+		scan_hit(s, STOP_WATCH, rip, 0, prev_top, wi);
 	if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
 	    gdb_pos_matches(s, &g->target, v, r))
 		return scan_done(s);
 	if (g->scan_for == SCAN_STEPS_OF_VCPU) {
 		if (v == g->vcpu)
-			scan_hit(s, STOP_STEP, rip, 0, g->step_count, 0);
+			scan_hit(s, STOP_STEP, rip, 0, g->step_count, -1);
 		return 0;
 	}
 	if ((bi = user_bp_index(s, rip)) >= 0)
-		scan_hit(s, STOP_BP, rip, count_arrival(s, bi), g->step_count, 0);
+		scan_hit(s, STOP_BP, rip, count_arrival(s, bi), g->step_count, -1);
 	return 0;
 }
 
@@ -141,6 +155,13 @@ static int stop_kind_for_bp(const struct hvt_gdb *s, uint64_t rip)
 	int bi = user_bp_index(s, rip);
 
 	return bi >= 0 ? STOP_BP : STOP_STEP;
+}
+
+/* The goal's own stop (a reverse move's re-execution arriving). */
+static int goal_stop(struct hvt_gdb *s, unsigned v)
+{
+	s->stop_wtype = s->goal.report_wtype;
+	return gdb_stop(s, s->goal.report, v, s->goal.report_addr);
 }
 
 /* Forward checks of one state: a stop for the client, or nothing. */
@@ -152,8 +173,10 @@ static int check_forward(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 
 	switch (g->kind) {
 	case GOAL_CONT:
-		if (s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
+		if (s->n_wp && (wi = watch_hit(s, v, rip)) >= 0) {
+			s->stop_wtype = s->wp[wi].type;
 			return gdb_stop(s, STOP_WATCH, v, s->wp[wi].va);
+		}
 		if (user_bp_index(s, rip) >= 0)
 			return gdb_stop(s, STOP_BP, v, rip);
 		return 0;
@@ -162,15 +185,17 @@ static int check_forward(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 	case GOAL_TO_POS:
 		if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
 		    gdb_pos_matches(s, &g->target, v, r))
-			return gdb_stop(s, g->report, v, g->report_addr);
+			return goal_stop(s, v);
 		return 0;
 	case GOAL_TO_ARRIVAL:
-		if (g->g == s->g && rip == g->pc && ++g->arrivals == g->n)
-			return gdb_stop(s, g->report == STOP_BP ? stop_kind_for_bp(s, rip) : g->report,
-					v, g->report_addr);
+		if (g->g == s->g && rip == g->pc && ++g->arrivals == g->n) {
+			if (g->report == STOP_BP)
+				g->report = stop_kind_for_bp(s, rip);
+			return goal_stop(s, v);
+		}
 		return 0;
 	case GOAL_TO_STEPS:
-		return g->step_count == g->steps ? gdb_stop(s, g->report, v, g->report_addr) : 0;
+		return g->step_count == g->steps ? goal_stop(s, v) : 0;
 	default:
 		return 0;
 	}
@@ -354,6 +379,10 @@ static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 			 * after it instead; the HLT exit is the guest's, as recorded. */
 			w.n = 1, w.addr[0] = r.r[HVT_X86_RIP] + 1, step = 0;
 		}
+		if (step && uses_user_bps(s))
+			gdb_access_before_step(s, v, &r);
+		else
+			s->acc[v].wi = -1;
 		if (set_dbg(s, v, &w, step) < 0 || run_once(s, rv, ex) < 0)
 			return HVT_E_BACKEND;
 		if (after_run(s, v, ex, step, &eng_stepped))

@@ -24,6 +24,7 @@
 
 #include "../replay_internal.h"
 #include "gdb.h"
+#include "gdb_decode.h"
 #include "gdb_mem.h"
 #include "gdb_packet.h"
 
@@ -64,6 +65,7 @@ struct gdb_hit {
 	uint64_t steps;       /* step mode: after this many steps since the scan start */
 	int kind;             /* STOP_BP or STOP_WATCH */
 	uint64_t watch_addr;
+	int wtype;            /* STOP_WATCH: the watchpoint's gdb type (2, 3, 4) */
 };
 
 struct gdb_goal {
@@ -76,6 +78,7 @@ struct gdb_goal {
 	int scan_for;              /* enum gdb_scan_for */
 	int report;                /* enum gdb_stop to report on arrival */
 	uint64_t report_addr;      /* STOP_WATCH's address */
+	int report_wtype;          /* STOP_WATCH's watchpoint type (2, 3, 4) */
 	/* Progress, reset when the goal starts. */
 	uint64_t step_count;       /* single steps taken, all vCPUs */
 	uint64_t arrivals;         /* TO_ARRIVAL: arrivals at pc in gap g so far */
@@ -90,12 +93,24 @@ struct gdb_bp {
 	int hw;                    /* Z1 (else Z0): only the stop reason differs */
 };
 
+/* gdb's watchpoint types (Z2, Z3, Z4). */
+enum gdb_wtype { WP_WRITE = 2, WP_READ = 3, WP_ACCESS = 4 };
+
 struct gdb_wp {
+	int type;                  /* enum gdb_wtype */
 	uint64_t addr;             /* guest-physical (what steps write) */
 	uint64_t va;               /* as the client gave it (stop replies) */
 	uint32_t len;
 	uint8_t old[GDB_WP_MAX_LEN];
 	int old_valid;
+};
+
+/* A read or access watchpoint the instruction about to be stepped will
+ * trigger, decided before the step (gdb_access.c). */
+struct gdb_access_pending {
+	int wi;                    /* watchpoint index, or -1: none */
+	uint64_t rip, next_rip;    /* the instruction and the one after it */
+	int branch, rep;           /* from the decode */
 };
 
 /* One checkpoint: a boundary, the engine's per-vCPU state, each vCPU's
@@ -162,6 +177,8 @@ struct hvt_gdb {
 	uint8_t *handled;
 	uint64_t *last_top;          /* per vCPU: number of its last checked state (step mode) */
 	int *pending_vec;            /* per vCPU: vector injected, delivered at its next run; -1 */
+	struct gdb_access_pending *acc; /* per vCPU: see gdb_access.c */
+	gdb_decoder *dec;            /* NULL: read/access watchpoints refused */
 	/* Client-visible state */
 	struct gdb_bp bp[GDB_MAX_BP];
 	unsigned n_bp;
@@ -173,6 +190,7 @@ struct hvt_gdb {
 	struct gdb_pos here;         /* the current stop */
 	int stop_kind;               /* enum gdb_stop of the current stop */
 	uint64_t stop_addr;
+	int stop_wtype;              /* STOP_WATCH: which kind of watchpoint */
 	char stop_reply[160];
 	/* Forward goal and pending request */
 	struct gdb_goal goal;
@@ -206,6 +224,15 @@ int gdb_regs_of(struct hvt_gdb *s, unsigned vcpu, hvt_regs *r);
 void gdb_watch_snapshot(struct hvt_gdb *s);
 /* The watched bytes changed: the index of the first watchpoint, else -1. */
 int gdb_watch_changed(struct hvt_gdb *s);
+
+/* gdb_access.c: read and access watchpoints by decoding each stepped
+ * instruction. Before stepping v: note which watchpoint it will touch. */
+void gdb_access_before_step(struct hvt_gdb *s, unsigned v, const hvt_regs *r);
+/* At v's next state: the index of the watchpoint its last step read or
+ * wrote (as its type asks), else -1. Clears the note. */
+int gdb_access_after_step(struct hvt_gdb *s, unsigned v, uint64_t rip_now);
+/* Any read or access watchpoint set. */
+int gdb_access_wanted(const struct hvt_gdb *s);
 
 /* gdb_drive.c: the forward driver (events in recorded time order). */
 int gdb_drive(struct hvt_gdb *s);

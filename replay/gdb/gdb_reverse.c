@@ -94,6 +94,7 @@ static int go_hit(struct hvt_gdb *s, const struct gdb_hit *h, int step_mode)
 	s->goal.g = h->g, s->goal.pc = h->pc, s->goal.n = h->n;
 	s->goal.report = h->kind;
 	s->goal.report_addr = h->watch_addr;
+	s->goal.report_wtype = h->wtype;
 	return 0;
 }
 

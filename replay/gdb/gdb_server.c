@@ -157,10 +157,14 @@ static int alloc_session(struct hvt_gdb *s)
 	s->handled = calloc(n, 1);
 	s->last_top = calloc(n, sizeof(*s->last_top));
 	s->pending_vec = malloc(n * sizeof(*s->pending_vec));
+	s->acc = calloc(n, sizeof(*s->acc));
+	s->dec = gdb_decoder_open(); /* NULL: rwatch/awatch refused, the rest works */
 	for (unsigned i = 0; s->pending_vec && i < n; i++)
 		s->pending_vec[i] = -1;
+	for (unsigned i = 0; s->acc && i < n; i++)
+		s->acc[i].wi = -1;
 	return s->next_ev && s->finished && s->eng_dbg && s->handled && s->last_top &&
-	       s->pending_vec ? 0 : HVT_E_NOMEM;
+	       s->pending_vec && s->acc ? 0 : HVT_E_NOMEM;
 }
 
 static void free_session(struct hvt_gdb *s)
@@ -171,6 +175,8 @@ static void free_session(struct hvt_gdb *s)
 	free(s->handled);
 	free(s->last_top);
 	free(s->pending_vec);
+	free(s->acc);
+	gdb_decoder_close(s->dec);
 	gdb_ckpt_free(s);
 	gdb_io_free(&s->io);
 }

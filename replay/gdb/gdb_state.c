@@ -84,6 +84,8 @@ int gdb_watch_changed(struct hvt_gdb *s)
 
 	for (unsigned i = 0; i < s->n_wp; i++) {
 		struct gdb_wp *w = &s->wp[i];
+		if (w->type == WP_READ)
+			continue; /* reads change nothing: gdb_access.c */
 		if (!w->old_valid || memcmp(w->old, s->rp.m->ram + w->addr, w->len) == 0)
 			continue;
 		memcpy(w->old, s->rp.m->ram + w->addr, w->len);
@@ -100,5 +102,7 @@ void gdb_goal_start(struct hvt_gdb *s, int kind)
 	s->goal.cnt_g = UINT64_MAX;
 	s->goal.step_all = s->n_wp > 0 && (kind == GOAL_CONT || kind == GOAL_SCAN);
 	memset(s->last_top, 0, s->rp.n_vcpus * sizeof(*s->last_top));
+	for (unsigned i = 0; i < s->rp.n_vcpus; i++)
+		s->acc[i].wi = -1;
 	gdb_watch_snapshot(s);
 }

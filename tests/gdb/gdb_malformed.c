@@ -1,7 +1,12 @@
 /* A hostile gdb-remote client: malformed packets, a wrong checksum, an
  * oversized packet, bad escapes and seeded random bytes, each of which the
  * stub must answer with an error (or a '-') and survive; then valid
- * packets must still work. usage: gdb_malformed HOST PORT */
+ * packets must still work. usage: gdb_malformed HOST PORT
+ *
+ * gdb_malformed HOST PORT interrupt: instead, Ctrl-C: a continue that
+ * single-steps (a write watchpoint on an address nobody writes) is
+ * interrupted by a 0x03 byte, which must stop it with SIGINT (T02) while
+ * it runs; the session then still answers. */
 #include <arpa/inet.h>
 #include <poll.h>
 #include <stdint.h>
@@ -151,11 +156,42 @@ static void alive(void)
 	printf("ok: the stub still answers '?' and 'g' (%zu hex digits)\n", strlen(r));
 }
 
+static void check(int good, const char *what, const char *got)
+{
+	printf("%s: %s%s%s\n", good ? "ok" : "FAIL", what, got ? " -> " : "", got ? got : "");
+	failures += !good;
+}
+
+static void interrupt(void)
+{
+	char r[65536];
+	int got;
+
+	send_pkt("Z2,1ff000,8"); /* guest RAM the guests of this test never write */
+	check(get_reply(r, sizeof(r)) == 0 && strcmp(r, "OK") == 0, "write watchpoint set", r);
+	send_pkt("c");
+	/* Still running 0.3 s later: the single-stepped replay takes seconds. */
+	while ((got = get_byte_within(300)) == '+') /* the ack of "c" */
+		;
+	check(got < 0, "the continue is running (no reply within 0.3 s)", NULL);
+	send_raw("\x03", 1);
+	got = get_reply(r, sizeof(r));
+	check(got == 0 && strncmp(r, "T02", 3) == 0, "Ctrl-C stops it with SIGINT", got ? NULL : r);
+	send_pkt("?");
+	got = get_reply(r, sizeof(r));
+	check(got == 0 && strncmp(r, "T02", 3) == 0, "'?' repeats the SIGINT stop", got ? NULL : r);
+	send_pkt("qRcmd,7768656e"); /* monitor when: output packets, then OK */
+	for (int i = 0; i < 10 && (got = get_reply(r, sizeof(r))) == 0 && r[0] == 'O' &&
+			strcmp(r, "OK") != 0; i++)
+		;
+	check(got == 0 && strcmp(r, "OK") == 0, "monitor when answers after the interrupt", r);
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 
-	if (argc != 3)
+	if (argc != 3 && !(argc == 4 && strcmp(argv[3], "interrupt") == 0))
 		return 2;
 	sa.sin_port = htons((uint16_t)atoi(argv[2]));
 	inet_pton(AF_INET, argv[1], &sa.sin_addr);
@@ -163,6 +199,13 @@ int main(int argc, char **argv)
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		perror("connect");
 		return 1;
+	}
+	if (argc == 4) {
+		interrupt();
+		alive();
+		send_pkt("k");
+		close(fd);
+		return failures ? 1 : 0;
 	}
 	expect_nack();
 	expect_error("read with a non-hex address", "m0,zz");

@@ -10,6 +10,10 @@
 #   lldb      one lldb session: break, continue, register read
 #   walkthrough  the gdb lines of docs/debugging.md, as written, on a failing
 #             flaky recording: the lost update and the interrupted store are found
+#   interrupt Ctrl-C (a 0x03 byte) stops a running continue with SIGINT
+#   access    read and access watchpoints (rwatch, awatch) forward and in
+#             reverse: each stop follows an instruction that read (or wrote)
+#             the variable, per the guest's own disassembly
 #   malformed a stream of malformed packets is answered with errors; the stub
 #             stays alive and answers valid packets after them
 # Exit 77 (skipped) with a message when KVM, gdb or lldb is missing.
@@ -30,7 +34,8 @@ record() {
 	timeout -k 5 120 "$HVT" record -q -o "$t" "$@" "$GUESTS/$g" > "$t.rec.out" 2> "$t.rec.err" < /dev/null
 	rc=$?
 	if [ $rc -eq 69 ]; then echo "SKIP: no usable /dev/kvm"; exit 77; fi
-	[ $rc -eq 0 ] || [ $rc -eq 1 ] || { echo "FAIL: record $g exited $rc"; cat "$t.rec.err"; exit 1; }
+	# 0 or 1: the guest's exit code; 124: stopped by --timeout
+	[ $rc -eq 0 ] || [ $rc -eq 1 ] || [ $rc -eq 124 ] || { echo "FAIL: record $g exited $rc"; cat "$t.rec.err"; exit 1; }
 	"$HVT" replay --extract-image "$t.elf" "$t" 2> /dev/null || { echo "FAIL: --extract-image"; exit 1; }
 	cmp -s "$t.elf" "$GUESTS/$g" || { echo "FAIL: --extract-image differs from $g"; exit 1; }
 	"$HVT" replay --extract-image "$t.elf" "$t" > /dev/null 2>&1 &&
@@ -232,6 +237,83 @@ case_walkthrough() {
 	expect "reverse-continue to the tick handler" "^Breakpoint 2, on_tick" "$out"
 	# Interrupted after the load: at the add or at the store.
 	expect "the tick interrupted the load-add-store" "add  *\$0x1,%rax\|mov  *%rax,.*<counter>" "$out"
+}
+
+case_interrupt() {
+	t=$WORK/busy.hvt
+	record busy "$t" --timeout 2
+	serve "$t"
+	timeout -k 5 120 "$BADCLIENT" 127.0.0.1 "$PORT" interrupt > "$t.int.out" 2>&1
+	rc=$?
+	cat "$t.int.out"
+	[ $rc -eq 0 ] && ok "Ctrl-C" || fail "the interrupt client exited $rc"
+	finish "$t"
+}
+
+# next_after PATTERN DISASSEMBLY: the addresses of the instructions that
+# follow each line matching PATTERN (objdump -d format)
+next_after() {
+	awk -v pat="$1" '/^ *[0-9a-f]+:/ { a = $1; sub(/:$/, "", a); if (want) { print a; want = 0 }
+	                                  if ($0 ~ pat) want = 1 }' "$2" | sort -u
+}
+
+case_access() {
+	need objdump
+	t=$WORK/flaky.hvt
+	record flaky "$t"
+	objdump -d "$t.dbg" > "$t.dis" || { echo "FAIL: objdump"; exit 1; }
+	# Loads of counter: "mov 0x..(%rip),%reg # <counter>"; stores: "mov %reg,0x..(%rip)".
+	loads=$(next_after 'mov +0x[0-9a-f]+\(%rip\),%[a-z0-9]+ +# [0-9a-f]+ <counter>' "$t.dis")
+	stores=$(next_after 'mov +%[a-z0-9]+,0x[0-9a-f]+\(%rip\) +# [0-9a-f]+ <counter>' "$t.dis")
+	load_at=$(grep -E 'mov +0x[0-9a-f]+\(%rip\),%rax +# [0-9a-f]+ <counter>' "$t.dis" |
+		awk '{ sub(/:$/, "", $1); print $1 }' | sort -u)
+	[ -n "$loads" ] && [ -n "$stores" ] || { echo "FAIL: no loads/stores of counter in $t.dis"; exit 1; }
+	serve "$t"
+	cat > "$WORK/s.gdb" <<'G'
+set pagination off
+target remote 127.0.0.1:@PORT@
+rwatch counter
+continue
+echo A1\n
+print/x $pc
+echo A1E\n
+continue
+reverse-continue
+echo A2\n
+print/x $pc
+echo A2E\n
+delete
+awatch counter
+continue
+echo A3\n
+print/x $pc
+echo A3E\n
+continue
+echo A4\n
+print/x $pc
+echo A4E\n
+kill
+G
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	pc_of() { between "$1" "$1E" "$out" | sed -n 's/^\$[0-9]* = 0x0*//p'; }
+	in_set() { [ -n "$1" ] && echo "$2" | grep -qx "0*$1"; }
+	expect "read watchpoint set" "Hardware read watchpoint 1: counter" "$out"
+	expect "read watchpoint reports the value" "^Value = 0" "$out"
+	a1=$(pc_of A1); a2=$(pc_of A2); a3=$(pc_of A3); a4=$(pc_of A4)
+	in_set "$a1" "$loads" && ok "rwatch stops after a load of counter ($a1)" ||
+		fail "rwatch stopped at '$a1', not after a load of counter ($loads)"
+	in_set "$a2" "$load_at" && ok "reverse-continue with rwatch stops on the load ($a2)" ||
+		fail "reverse rwatch stopped at '$a2', not on a load of counter ($load_at)"
+	expect "access watchpoint set" "Hardware access (read/write) watchpoint 2: counter" "$out"
+	in_set "$a3" "$loads" && ok "awatch stops after a load ($a3)" ||
+		fail "awatch first stop at '$a3', not after a load ($loads)"
+	in_set "$a4" "$stores" && ok "awatch then stops after the store ($a4)" ||
+		fail "awatch second stop at '$a4', not after a store ($stores)"
+	# rwatch stopped at the second load (counter = 1), then went back
+	# before it: the awatch's store is counter's second write, 1 -> 2.
+	expect "the store is reported as a write" "^New value = 2" "$out"
 }
 
 case_malformed() {

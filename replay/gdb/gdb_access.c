@@ -1,0 +1,80 @@
+/* Read and access watchpoints (rwatch, awatch). Neither reads nor data
+ * breakpoints exit on this KVM, so with such a watchpoint set every run
+ * is a single step (as for write watchpoints) and, before each step, the
+ * instruction at RIP is decoded (gdb_decode.h): if one of its memory
+ * accesses overlaps a watched range (compared by guest-physical address,
+ * through the stepping vCPU's page tables), the state after the step is a
+ * watchpoint stop. The step must have executed the instruction: the next
+ * RIP is the one after it, a branch's target, or (rep string) the same. */
+#include <string.h>
+
+#include "gdb_internal.h"
+
+int gdb_access_wanted(const struct hvt_gdb *s)
+{
+	for (unsigned i = 0; i < s->n_wp; i++)
+		if (s->wp[i].type != WP_WRITE)
+			return 1;
+	return 0;
+}
+
+static int wants(const struct gdb_wp *w, const struct gdb_access *a)
+{
+	return (w->type == WP_READ && a->read) || (w->type == WP_ACCESS && (a->read || a->write));
+}
+
+/* The watchpoint one access overlaps, page by page, else -1. */
+static int overlapping(const struct hvt_gdb *s, const struct gdb_mem *m,
+		       const struct gdb_access *a)
+{
+	uint64_t va = a->va, left = a->len, pa, room;
+
+	while (left) {
+		if (gdb_mem_translate(m, va, &pa, &room) != 0)
+			return -1; /* the step faults: nothing is accessed */
+		uint64_t n = room < left ? room : left;
+		for (unsigned i = 0; i < s->n_wp; i++) {
+			const struct gdb_wp *w = &s->wp[i];
+			if (wants(w, a) && pa < w->addr + w->len && w->addr < pa + n)
+				return (int)i;
+		}
+		va += n, left -= n;
+	}
+	return -1;
+}
+
+void gdb_access_before_step(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
+{
+	struct gdb_access_pending *p = &s->acc[v];
+	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
+	uint8_t code[GDB_INSN_MAX_BYTES];
+	struct gdb_insn insn;
+	size_t n;
+
+	p->wi = -1;
+	if (!gdb_access_wanted(s) || !s->rp.m->ops->vcpu_get_x86_sysregs ||
+	    s->rp.m->ops->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0)
+		return;
+	n = gdb_mem_read(&m, r->r[HVT_X86_RIP], code, sizeof(code));
+	if (gdb_decode(s->dec, code, n, r, &m.sys, &insn) != 0)
+		return;
+	for (unsigned k = 0; k < insn.n_access && p->wi < 0; k++)
+		p->wi = overlapping(s, &m, &insn.access[k]);
+	p->rip = r->r[HVT_X86_RIP];
+	p->next_rip = p->rip + insn.len;
+	p->branch = insn.branch;
+	p->rep = insn.rep;
+}
+
+int gdb_access_after_step(struct hvt_gdb *s, unsigned v, uint64_t rip_now)
+{
+	struct gdb_access_pending *p = &s->acc[v];
+	int wi = p->wi;
+
+	p->wi = -1;
+	if (wi < 0 || (unsigned)wi >= s->n_wp)
+		return -1;
+	if (rip_now == p->next_rip || p->branch || (p->rep && rip_now == p->rip))
+		return wi;
+	return -1; /* it faulted: the handler ran instead (the fault is retried) */
+}

@@ -14,6 +14,7 @@
 #   access    read and access watchpoints (rwatch, awatch) forward and in
 #             reverse: each stop follows an instruction that read (or wrote)
 #             the variable, per the guest's own disassembly
+#   lldb_watch  lldb's read watchpoint (watchpoint set variable -w read)
 #   malformed a stream of malformed packets is answered with errors; the stub
 #             stays alive and answers valid packets after them
 # Exit 77 (skipped) with a message when KVM, gdb or lldb is missing.
@@ -314,6 +315,26 @@ G
 	# rwatch stopped at the second load (counter = 1), then went back
 	# before it: the awatch's store is counter's second write, 1 -> 2.
 	expect "the store is reported as a write" "^New value = 2" "$out"
+}
+
+case_lldb_watch() {
+	need lldb
+	need objdump
+	t=$WORK/flaky.hvt
+	record flaky "$t"
+	objdump -d "$t.dbg" > "$t.dis" || { echo "FAIL: objdump"; exit 1; }
+	loads=$(next_after 'mov +0x[0-9a-f]+\(%rip\),%[a-z0-9]+ +# [0-9a-f]+ <counter>' "$t.dis")
+	[ -n "$loads" ] || { echo "FAIL: no loads of counter in $t.dis"; exit 1; }
+	serve "$t"
+	timeout -k 5 120 lldb -b "$t.dbg" -o "gdb-remote 127.0.0.1:$PORT" \
+		-o "watchpoint set variable -w read counter" -o "continue" -o "register read rip" \
+		-o "kill" > "$t.lldb.out" 2>&1
+	finish "$t"
+	expect "lldb sets a read watchpoint" "Watchpoint created: .*type = r" "$t.lldb.out"
+	expect "lldb stops at it" "stop reason = watchpoint 1" "$t.lldb.out"
+	rip=$(sed -n 's/^ *rip = 0x0*\([0-9a-f]*\) .*/\1/p' "$t.lldb.out" | head -1)
+	[ -n "$rip" ] && echo "$loads" | grep -qx "0*$rip" && ok "after a load of counter ($rip)" ||
+		fail "lldb's read watchpoint stopped at '$rip', not after a load ($loads)"
 }
 
 case_malformed() {

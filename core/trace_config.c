@@ -21,6 +21,16 @@ static int put_u64(hvt_writer *w, const char *key, int hex, uint64_t v)
 	return hvt_writer_set_meta_str(w, key, buf);
 }
 
+/* With several vCPUs: whether their turns were recorded (the replay of a
+ * parallel recording may diverge where they share memory). */
+static int write_schedule(hvt_writer *w, const hvt_vm *vm)
+{
+	uint64_t slice_ns = hvt_vm_slice_ns(vm);
+	int err = hvt_writer_set_meta_str(w, HVT_META_VCPU_SCHEDULE,
+					  slice_ns ? HVT_SCHEDULE_SERIALIZED : HVT_SCHEDULE_PARALLEL);
+	return err || !slice_ns ? err : put_u64(w, HVT_META_SLICE_NS, 0, slice_ns);
+}
+
 int hvt_trace_config_write(hvt_writer *w, const hvt_vm *vm, const char *image_name,
 			   const char *command_line)
 {
@@ -32,6 +42,8 @@ int hvt_trace_config_write(hvt_writer *w, const hvt_vm *vm, const char *image_na
 	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_ARCH, hvt_vm_arch_name(vm));
 	err = err ? err : put_u64(w, HVT_META_VCPUS, 0, hvt_vm_vcpu_count(vm));
 	err = err ? err : put_u64(w, HVT_META_MEM_BYTES, 0, hvt_vm_mem_bytes(vm));
+	if (!err && hvt_vm_vcpu_count(vm) > 1)
+		err = write_schedule(w, vm);
 	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_IMAGE_NAME, image_name);
 	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_IMAGE_FORMAT,
 		li->format == HVT_IMAGE_ELF ? HVT_IMAGE_FORMAT_ELF : HVT_IMAGE_FORMAT_FLAT);

@@ -281,6 +281,16 @@ static int serve_gdb(struct cli_replay *c, hvt_reader *r, struct hvt_replay_resu
 	return res->outcome == HVT_REPLAY_DIVERGED ? REPLAY_EXIT_DIVERGED : 0;
 }
 
+/* Several vCPUs recorded with --parallel: a divergence is then most likely
+ * their unrecorded order of shared-memory accesses, and the user is told. */
+static int recorded_parallel(hvt_reader *r)
+{
+	const char *v;
+
+	return hvt_reader_meta_get(r, HVT_META_VCPU_SCHEDULE, &v, NULL) == 0 &&
+	       strcmp(v, HVT_SCHEDULE_PARALLEL) == 0;
+}
+
 int hvt_cmd_replay(int argc, char **argv)
 {
 	struct cli_replay c;
@@ -298,6 +308,7 @@ int hvt_cmd_replay(int argc, char **argv)
 		return rc;
 	}
 	rc = hvt_replay_run(r, &c.o, &res);
+	int parallel = recorded_parallel(r);
 	hvt_reader_close(r);
 	if (rc < 0) {
 		cli_err("replay: %s", hvt_strerror(rc));
@@ -311,5 +322,8 @@ int hvt_cmd_replay(int argc, char **argv)
 		cli_err("replay: %s", res.msg);
 	else if (!c.quiet || res.outcome == HVT_REPLAY_DIVERGED || res.outcome == HVT_REPLAY_CUT)
 		summarize(&res);
+	if (res.outcome == HVT_REPLAY_DIVERGED && parallel)
+		cli_err("replay: this trace was recorded with --parallel: vCPUs that share memory "
+			"replay only from a serialized recording (the default; docs/replay.md)");
 	return status_for(&res);
 }

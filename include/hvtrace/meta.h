@@ -14,6 +14,8 @@
 /* The built-in VMM's configuration: what replay rebuilds the VM from. */
 #define HVT_META_VCPUS "vcpus"               /* decimal vCPU count */
 #define HVT_META_MEM_BYTES "mem_bytes"       /* decimal guest RAM bytes */
+#define HVT_META_VCPU_SCHEDULE "vcpu_schedule" /* HVT_SCHEDULE_*: how vCPUs took turns */
+#define HVT_META_SLICE_NS "slice_ns"         /* serialized: decimal time slice in ns */
 #define HVT_META_IMAGE_NAME "image_name"     /* the image's path, or a description */
 #define HVT_META_IMAGE_FORMAT "image_format" /* HVT_IMAGE_FORMAT_ELF or _FLAT */
 #define HVT_META_ENTRY_PA "entry_pa"         /* 0x-hex guest physical entry address */
@@ -34,6 +36,10 @@
 /* Values. */
 #define HVT_META_ARCH_X86_64 "x86_64"
 #define HVT_META_ARCH_ARM64 "arm64"
+/* One vCPU at a time, the order recorded as TIMER events of id 2 (FORMAT.md);
+ * or all at once (--parallel: no order of shared-memory accesses). */
+#define HVT_SCHEDULE_SERIALIZED "serialized"
+#define HVT_SCHEDULE_PARALLEL "parallel"
 #define HVT_IMAGE_FORMAT_ELF "elf"
 #define HVT_IMAGE_FORMAT_FLAT "flat"
 

@@ -216,11 +216,22 @@ case_serial() {
 	else
 		fail "no time-slice events in $t"
 	fi
+	if "$HVT" info "$t" | grep -q "^meta vcpu_schedule  *serialized" &&
+	   "$HVT" info "$t" | grep -q "^meta slice_ns  *1000000$"; then
+		echo "ok: the metadata says serialized, 1 ms slices"
+	else
+		fail "no vcpu_schedule=serialized / slice_ns=1000000 metadata in $t"
+	fi
 	# Recorded in parallel, the same guest usually does not replay: it must
 	# then say so (86), never pass silently with other output.
 	record "$WORK/race-par.hvt" --vcpus 2 --parallel "$GUESTS/race"
 	recorded_as "race --parallel" 0 "$WORK/race-par.hvt" || return
 	replay "$WORK/race-par.hvt"
+	"$HVT" info "$WORK/race-par.hvt" | grep -q "^meta vcpu_schedule  *parallel" ||
+		fail "no vcpu_schedule=parallel metadata"
+	if [ "$REP_RC" -eq 86 ] && ! grep -q "recorded with --parallel" "$WORK/race-par.hvt.rep.err"; then
+		fail "race --parallel diverged without saying it was recorded in parallel"
+	fi
 	if [ "$REP_RC" -eq 86 ] || { [ "$REP_RC" -eq 0 ] &&
 	     cmp -s "$WORK/race-par.hvt.rec.out" "$WORK/race-par.hvt.rep.out"; }; then
 		echo "ok: race --parallel replays or reports a divergence (exit $REP_RC)"

@@ -182,6 +182,20 @@ static void marker_name(const hvt_event *ev, char *buf, size_t len)
 		snprintf(buf, len, "marker %" PRIu64, ev->addr);
 }
 
+/* A serialized recording's turns: the vCPU takes slice N, is preempted, or
+ * gives it up at a halt. */
+static void put_slice(struct chrome_out *o, const hvt_event *ev)
+{
+	char name[64];
+
+	if (ev->kind == HVT_TIMER_ARM)
+		snprintf(name, sizeof(name), "slice %" PRIu64 " taken", ev->value);
+	else
+		snprintf(name, sizeof(name), "slice %s",
+			 ev->kind == HVT_TIMER_FIRE ? "preempted" : "given up at a halt");
+	put_instant(o, ev, "schedule", name);
+}
+
 static void put_event(struct chrome_out *o, const hvt_event *ev)
 {
 	char name[96];
@@ -194,6 +208,10 @@ static void put_event(struct chrome_out *o, const hvt_event *ev)
 		put_instant(o, ev, "interrupt", name);
 		break;
 	case HVT_EV_TIMER:
+		if (ev->addr == HVT_TIMER_ID_SCHEDULE) {
+			put_slice(o, ev);
+			break;
+		}
 		snprintf(name, sizeof(name), "timer %s", ev->kind == HVT_TIMER_ARM ? "arm" :
 			 ev->kind == HVT_TIMER_FIRE ? "fire" : ev->kind == HVT_TIMER_CANCEL ? "cancel" :
 			 "invalid");

@@ -173,9 +173,10 @@ static void markers(FILE *f, const struct an_report *rep)
 		fputc('}', f);
 	}
 	fprintf(f, "],\n \"markers_total\": %" PRIu64 ", \"irqs_total\": %" PRIu64
-		   ", \"timers\": {\"arm\": %" PRIu64 ", \"fire\": %" PRIu64 ", \"cancel\": %" PRIu64 "}",
+		   ", \"timers\": {\"arm\": %" PRIu64 ", \"fire\": %" PRIu64 ", \"cancel\": %" PRIu64
+		   "}, \"slices\": %" PRIu64,
 		rep->markers_total, rep->irqs_total, rep->timer_arms, rep->timer_fires,
-		rep->timer_cancels);
+		rep->timer_cancels, rep->slices);
 }
 
 void an_report_print_json(FILE *f, const struct an_report *rep)

@@ -135,6 +135,10 @@ static int take_other(struct an_report *a, const hvt_event *ev, struct an_report
 		take_marker(a, ev);
 		break;
 	case HVT_EV_TIMER:
+		if (ev->addr == HVT_TIMER_ID_SCHEDULE) { /* the vCPUs' turns, not a timer */
+			a->slices += ev->kind == HVT_TIMER_ARM;
+			break;
+		}
 		a->timer_arms += ev->kind == HVT_TIMER_ARM;
 		a->timer_fires += ev->kind == HVT_TIMER_FIRE;
 		a->timer_cancels += ev->kind == HVT_TIMER_CANCEL;
@@ -192,6 +196,7 @@ static int part_merge(void *vctx, const void *vp)
 	dst->markers_total += src->markers_total;
 	dst->irqs_total += src->irqs_total;
 	dst->timer_arms += src->timer_arms;
+	dst->slices += src->slices;
 	dst->timer_fires += src->timer_fires;
 	dst->timer_cancels += src->timer_cancels;
 	dst->events += src->events;

@@ -63,6 +63,13 @@ enum hvt_irq_landing {
 	HVT_IRQ_KIND_MAX = 2
 };
 
+/* Timer ids (event.addr for HVT_EV_TIMER) with a fixed meaning: the arm64
+ * virtual timer, and the schedule of a serialized multi-vCPU recording (arm =
+ * the vCPU takes slice `value`, fire = preempted, cancel = gave it up at a
+ * halt; FORMAT.md). */
+#define HVT_TIMER_ID_VTIMER 1u
+#define HVT_TIMER_ID_SCHEDULE 2u
+
 /* Timer event kinds (event.kind for HVT_EV_TIMER). */
 enum hvt_timer_op {
 	HVT_TIMER_ARM = 0,

@@ -186,6 +186,10 @@ static void write_rates_trace(const char *path)
 		for (unsigned op = 0; i == 0 && op < 3; op++)
 			atrace_event(&t, &(hvt_event){.type = HVT_EV_TIMER, .kind = (uint8_t)op,
 				.time_ns = T0 + 10000 + op, .addr = 1});
+		/* The schedule of a serialized recording: slice 7 taken, given up. */
+		for (unsigned op = 0; i == 1 && op < 3; op += 2)
+			atrace_event(&t, &(hvt_event){.type = HVT_EV_TIMER, .kind = (uint8_t)op,
+				.time_ns = T0 + 110000 + op, .addr = HVT_TIMER_ID_SCHEDULE, .value = 7});
 	}
 	atrace_event(&t, &(hvt_event){.type = HVT_EV_EXEC_TIME, .time_ns = T0 + 10000000, .value = 5000000});
 	for (uint64_t i = 0; i < 10; i++)
@@ -218,7 +222,7 @@ static void test_viewer_rules(void **state)
 	assert_non_null(doc);
 	const struct tj *evs = tj_get(doc, "traceEvents");
 	double prev_ts = 0, rates[8] = {0}, guest[4] = {0};
-	unsigned nrates = 0, nguest = 0, timers = 0;
+	unsigned nrates = 0, nguest = 0, timers = 0, taken = 0, halted = 0;
 	for (size_t k = 0; k < evs->n; k++) {
 		const struct tj *e = evs->items[k];
 		const char *ph = tj_str(e, "ph"), *name = tj_str(e, "name");
@@ -239,6 +243,8 @@ static void test_viewer_rules(void **state)
 		if (strcmp(ph, "C") == 0 && strncmp(name, "guest %", 7) == 0 && nguest < 4)
 			guest[nguest++] = counter_value(e);
 		timers += strncmp(name, "timer ", 6) == 0;
+		taken += strcmp(name, "slice 7 taken") == 0 && strcmp(tj_str(e, "cat"), "schedule") == 0;
+		halted += strcmp(name, "slice given up at a halt") == 0;
 	}
 	/* 30 exits in 10 ms, a gap, 10 exits, then the window starting at the
 	 * last event (T0 + 30 ms) has none: 3000/s, 0, 1000/s, 0. */
@@ -250,7 +256,9 @@ static void test_viewer_rules(void **state)
 	assert_int_equal(nguest, 2);
 	assert_float_equal(guest[0], 50, 1e-9);
 	assert_float_equal(guest[1], 75, 1e-9);
-	assert_int_equal(timers, 3); /* arm, fire, cancel */
+	assert_int_equal(timers, 3); /* arm, fire, cancel; the schedule's are no timers */
+	assert_int_equal(taken, 1);
+	assert_int_equal(halted, 1);
 	tj_free(doc);
 	free(text);
 	unlink(path);

@@ -50,7 +50,8 @@ struct an_report {
 	uint32_t nmarkers;
 	uint64_t markers_total;                 /* markers in the trace (drawn or not) */
 	uint64_t irqs_total;
-	uint64_t timer_fires, timer_arms, timer_cancels;
+	uint64_t timer_fires, timer_arms, timer_cancels; /* schedule slices excluded */
+	uint64_t slices;             /* serialized recording: time slices taken */
 	uint64_t events;                        /* events decoded */
 };
 

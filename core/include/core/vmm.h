@@ -74,7 +74,7 @@ typedef struct hvt_vm_config {
 
 /* TIMER event id of the serializing scheduler's slices (core/vcpu_sched.c);
  * 0 is the timer device, 1 the arm64 vtimer. */
-#define HVT_SCHED_TIMER_ID 2u
+#define HVT_SCHED_TIMER_ID HVT_TIMER_ID_SCHEDULE
 #define HVT_SCHED_SLICE_DEFAULT_NS 1000000ull
 
 #define HVT_VM_MAX_VCPUS 64u

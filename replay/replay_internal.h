@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "compare.h"
 #include "core/backend.h"
@@ -67,6 +68,13 @@ struct hvt_rvcpu {
 	uint64_t budget_ns;           /* how long a run may go without an exit */
 	_Atomic uint64_t deadline_ns; /* host ns; 0 = not in a run */
 	atomic_int timed_out;         /* set by the watchdog before its kick */
+	/* The run under way, for the checker (watchdog.c): its number, budget,
+	 * and the CPU clock of the thread running it. */
+	_Atomic uint64_t run_gen;
+	_Atomic uint64_t run_budget_ns;
+	clockid_t run_clock;          /* written before run_gen is bumped */
+	int run_clock_ok;
+	uint64_t wd_gen, wd_cpu0_ns, wd_wall0_ns; /* the checker's own: not shared */
 	/* Counters for the summary. */
 	uint64_t events, exits, async_skipped, irqs_at_exit, irqs_landed;
 	uint64_t bp_hits_stepped, steps, landing_ns;
@@ -136,6 +144,15 @@ int hvt_rvcpu_run(struct hvt_rvcpu *v);
 
 /* watchdog.c: runs on the main thread until every vCPU thread is done. */
 void hvt_watchdog_run(struct hvt_replay *rp);
+/* cpu_clock.c: the calling thread's CPU clock (-1: none on this host), and
+ * a CPU clock's reading. */
+int hvt_thread_cpu_clock(clockid_t *out);
+int hvt_cpu_clock_ns(clockid_t c, uint64_t *ns);
+/* Around one backend run: arm on the thread that runs it, disarm after. */
+void hvt_watchdog_arm(struct hvt_rvcpu *v);
+void hvt_watchdog_disarm(struct hvt_rvcpu *v);
+/* Checker thread: the armed run has used its budget (see watchdog.c). */
+int hvt_watchdog_expired(struct hvt_rvcpu *v, uint64_t now_ns);
 void hvt_watchdog_budget(struct hvt_rvcpu *v, const hvt_event *rec);
 /* On the vCPU thread after the watchdog kicked it: the divergence. */
 int hvt_watchdog_diverge(struct hvt_rvcpu *v);

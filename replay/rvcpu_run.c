@@ -24,9 +24,9 @@ int hvt_rvcpu_run(struct hvt_rvcpu *v)
 			if (rc == 1)
 				return HVT_RP_DONE;
 		} else {
-			atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
+			hvt_watchdog_arm(v);
 			rc = v->rp->m->ops->vcpu_run(v->bv, &v->live);
-			atomic_store(&v->deadline_ns, 0);
+			hvt_watchdog_disarm(v);
 		}
 		if (atomic_exchange(&v->timed_out, 0))
 			return hvt_watchdog_diverge(v);

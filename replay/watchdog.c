@@ -4,7 +4,16 @@
  * 2 s + 10 x the recorded time from the last point where live and recorded
  * guest were in step (a synchronous exit or an interrupt) to this event; every exit
  * (breakpoint hits and single steps included) starts a new budget. When
- * one expires, the main thread kicks the vCPU and it reports a divergence. */
+ * one expires, the main thread kicks the vCPU and it reports a divergence.
+ *
+ * The budget is guest running time, measured in CPU time of the thread in
+ * the run call (KVM and the stand-in both count guest execution there): a
+ * loaded host stretches wall time, not CPU time, and must not make a guest
+ * on the recorded path look lost. The checker samples that clock when it
+ * first sees a run (up to one period late: the run is given that much
+ * extra) and, past the wall-clock deadline, fires once the CPU time is
+ * spent too. A run that gets no CPU at all still ends at 10 x its budget
+ * in wall time; where threads have no CPU clock (macOS), wall time alone. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
@@ -15,6 +24,40 @@
 #define WATCHDOG_GAP_FACTOR 10u
 #define WATCHDOG_MAX_GAP_NS 3600000000000ull /* bounds a hostile gap: 1 hour */
 #define WATCHDOG_PERIOD_NS 50000000L     /* 50 ms */
+#define WATCHDOG_WALL_FACTOR 10u         /* a run starved of CPU: wall-clock limit */
+
+void hvt_watchdog_arm(struct hvt_rvcpu *v)
+{
+	v->run_clock_ok = hvt_thread_cpu_clock(&v->run_clock) == 0;
+	atomic_store(&v->run_budget_ns, v->budget_ns);
+	atomic_fetch_add(&v->run_gen, 1);
+	atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
+}
+
+void hvt_watchdog_disarm(struct hvt_rvcpu *v)
+{
+	atomic_store(&v->deadline_ns, 0);
+}
+
+int hvt_watchdog_expired(struct hvt_rvcpu *v, uint64_t now_ns)
+{
+	uint64_t deadline = atomic_load(&v->deadline_ns), gen = atomic_load(&v->run_gen);
+	uint64_t budget = atomic_load(&v->run_budget_ns), cpu_ns = 0;
+	int have_cpu = v->run_clock_ok && hvt_cpu_clock_ns(v->run_clock, &cpu_ns) == 0;
+
+	if (!deadline)
+		return 0;
+	if (gen != v->wd_gen) { /* a new run: its starting point */
+		v->wd_gen = gen;
+		v->wd_cpu0_ns = cpu_ns;
+		v->wd_wall0_ns = now_ns;
+	}
+	if (now_ns < deadline)
+		return 0;
+	if (!have_cpu || now_ns - v->wd_wall0_ns >= WATCHDOG_WALL_FACTOR * budget)
+		return 1;
+	return cpu_ns - v->wd_cpu0_ns >= budget;
+}
 
 void hvt_watchdog_budget(struct hvt_rvcpu *v, const hvt_event *rec)
 {
@@ -51,8 +94,7 @@ static void check(struct hvt_replay *rp, uint64_t now_ns)
 {
 	for (unsigned i = 0; i < rp->n_vcpus; i++) {
 		struct hvt_rvcpu *v = &rp->vcpus[i];
-		uint64_t deadline = atomic_load(&v->deadline_ns);
-		if (!v->started || atomic_load(&v->done) || !deadline || now_ns < deadline)
+		if (!v->started || atomic_load(&v->done) || !hvt_watchdog_expired(v, now_ns))
 			continue;
 		/* Flag first: the vCPU reads it after its run returns. */
 		atomic_store(&v->timed_out, 1);

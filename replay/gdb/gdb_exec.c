@@ -258,9 +258,9 @@ static int run_once(struct hvt_gdb *s, struct hvt_rvcpu *v, hvt_exit *ex)
 	int rc;
 
 	atomic_store(&s->run_vcpu, v->index);
-	atomic_store(&v->deadline_ns, hvt_monotonic_ns() + v->budget_ns);
+	hvt_watchdog_arm(v);
 	rc = ops(s)->vcpu_run(v->bv, ex);
-	atomic_store(&v->deadline_ns, 0);
+	hvt_watchdog_disarm(v);
 	s->ck.exec_ns_since += ex->run_ns;
 	return rc;
 }

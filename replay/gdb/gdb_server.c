@@ -113,8 +113,7 @@ static void watch_deadlines(struct hvt_gdb *s)
 
 	for (unsigned i = 0; i < s->rp.n_vcpus; i++) {
 		struct hvt_rvcpu *v = &s->rp.vcpus[i];
-		uint64_t d = atomic_load(&v->deadline_ns);
-		if (d && now >= d) {
+		if (hvt_watchdog_expired(v, now)) {
 			atomic_store(&v->timed_out, 1);
 			s->rp.m->ops->vcpu_kick(v->bv);
 		}

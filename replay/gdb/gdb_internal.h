@@ -24,6 +24,7 @@
 
 #include "../replay_internal.h"
 #include "gdb.h"
+#include "gdb_arch.h"
 #include "gdb_mem.h"
 #include "gdb_packet.h"
 
@@ -139,6 +140,7 @@ enum gdb_request {
 struct hvt_gdb {
 	struct hvt_replay rp;
 	struct hvt_gdb_opts o;
+	const struct gdb_arch *arch; /* the trace's architecture (gdb_arch.h) */
 	struct gdb_io io;
 	FILE *log;
 	/* Driving */
@@ -203,6 +205,13 @@ int gdb_stop_boundary(struct hvt_gdb *s, int kind, unsigned vcpu);
 uint64_t gdb_ram_hash(const struct hvt_gdb *s);
 void gdb_settle_all(struct hvt_gdb *s);
 int gdb_regs_of(struct hvt_gdb *s, unsigned vcpu, hvt_regs *r);
+/* The memory view of a vCPU: its translation (or physical with `monitor
+ * phys on`), -1 if its system registers cannot be read. */
+int gdb_mem_view(struct hvt_gdb *s, unsigned vcpu, struct gdb_mem *m);
+static inline uint64_t gdb_pc(const struct hvt_gdb *s, const hvt_regs *r)
+{
+	return r->r[s->arch->pc];
+}
 void gdb_watch_snapshot(struct hvt_gdb *s);
 /* The watched bytes changed: the index of the first watchpoint, else -1. */
 int gdb_watch_changed(struct hvt_gdb *s);

@@ -24,6 +24,12 @@ struct gdb_arch {
 	unsigned n_gpr;              /* numbers 0..n_gpr-1 are the writable register file */
 	unsigned pc;                 /* the PC's index in hvt_regs.r */
 	unsigned gdb_pc, gdb_sp;     /* their gdb numbers (expedited in stop replies) */
+	/* 1: the client takes a watchpoint stop as "before the access" and
+	 * steps over the instruction itself (gdb's aarch64 watchpoints are
+	 * non-steppable, as the hardware's are), so a forward stop is reported
+	 * before the writing instruction and a reverse one after it; 0 (x86):
+	 * after it going forward, before it in reverse. */
+	int watch_before_write;
 	const char *(*target_xml)(void);
 	unsigned (*reg_bytes)(unsigned n);   /* 0 for an unknown n */
 	/* Register n's bytes (little-endian) from the file and the sysregs. */

@@ -121,7 +121,8 @@ static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t
 	/* A write that led here happened before here, even when here is the
 	 * limit; an arrival here is not before the limit. */
 	if (g->scan_for == SCAN_BREAKS && s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
-		scan_hit(s, STOP_WATCH, rip, 0, prev_top, s->wp[wi].va);
+		scan_hit(s, STOP_WATCH, rip, 0, s->arch->watch_before_write ? g->step_count :
+			 prev_top, s->wp[wi].va);
 	if (target_in_gap(s, v) && rip == gdb_pc(s, &g->target.regs) &&
 	    gdb_pos_matches(s, &g->target, v, r))
 		return scan_done(s);
@@ -152,7 +153,8 @@ static int check_forward(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 	switch (g->kind) {
 	case GOAL_CONT:
 		if (s->n_wp && (wi = gdb_watch_changed(s)) >= 0)
-			return gdb_stop(s, STOP_WATCH, v, s->wp[wi].va);
+			return s->arch->watch_before_write ? gdb_watch_back(s, v, s->wp[wi].va) :
+			       gdb_stop(s, STOP_WATCH, v, s->wp[wi].va);
 		if (user_bp_index(s, rip) >= 0)
 			return gdb_stop(s, STOP_BP, v, rip);
 		return 0;

@@ -134,7 +134,8 @@ struct gdb_ckpts {
 
 enum gdb_request {
 	REQ_NONE, REQ_QUIT, REQ_RCONT, REQ_RSTEP, REQ_GOTO_EVENT, REQ_RESTART,
-	REQ_SCAN_DONE, REQ_ARRIVED_SILENT
+	REQ_SCAN_DONE, REQ_ARRIVED_SILENT,
+	REQ_WATCH_BACK  /* a forward watchpoint hit, reported one step back (gdb_arch.h) */
 };
 
 struct hvt_gdb {
@@ -183,6 +184,8 @@ struct hvt_gdb {
 	size_t req_ckpt;             /* the checkpoint a scan started from */
 	int req_silent;              /* a monitor command's move: reply OK at the end */
 	uint64_t req_event;
+	int req_report;              /* REQ_WATCH_BACK: the stop to report at the hit, else 0 */
+	uint64_t req_report_addr;
 	/* Checkpoints */
 	struct gdb_ckpts ck;
 	struct gdb_pos user_ckpt[GDB_MAX_USER_CKPT];
@@ -233,6 +236,9 @@ size_t gdb_ckpt_at_or_before(const struct hvt_gdb *s, uint64_t g);
 
 /* gdb_reverse.c: requests that move the replay (reverse, goto, restart). */
 int gdb_request_run(struct hvt_gdb *s);
+/* Inside a gap of v: a watched write just happened; report it at the state
+ * before the writing instruction (watch_before_write). Returns 1: unwind. */
+int gdb_watch_back(struct hvt_gdb *s, unsigned v, uint64_t addr);
 
 /* gdb_cmds.c: serve packets until a resume (0), an unwind (1). */
 int gdb_serve(struct hvt_gdb *s);

@@ -136,7 +136,7 @@ static int cmd_g(struct hvt_gdb *s)
 {
 	static char out[2 * 2048 + 1];
 	uint8_t b[GDB_REG_MAX_BYTES];
-	static struct gdb_sys sys;
+	struct gdb_sys sys;
 	hvt_regs r;
 	size_t n = 0;
 
@@ -154,7 +154,7 @@ static int cmd_p(struct hvt_gdb *s, const char *a)
 {
 	char out[2 * GDB_REG_MAX_BYTES + 1];
 	uint8_t b[GDB_REG_MAX_BYTES];
-	static struct gdb_sys sys;
+	struct gdb_sys sys;
 	hvt_regs r;
 	uint64_t n;
 

@@ -1,9 +1,9 @@
 # Sourced by bootstrap.sh and test.sh: installs the Debian packages hvtrace
-# needs to build and test, when they are missing. gdb and lldb are the
-# clients of the replay gdb stub tests (tests/gdb). chromium and nodejs run the
-# browser tests of the report and exports (npm, for speedscope, comes with
+# needs to build and test, when they are missing. gdb, gdb-multiarch (arm64
+# traces) and lldb are the clients of the replay gdb stub tests (tests/gdb).
+# chromium and nodejs run the browser tests of the report and exports (npm, for speedscope, comes with
 # nodejs where it is NodeSource's; without them those tests skip).
-HVT_PACKAGES="cmake gcc make pkg-config binutils libzstd-dev libxxhash-dev libcmocka-dev libseccomp-dev valgrind qemu-system-x86 libunicorn-dev libcapstone-dev gcc-aarch64-linux-gnu chromium nodejs gdb lldb"
+HVT_PACKAGES="cmake gcc make pkg-config binutils libzstd-dev libxxhash-dev libcmocka-dev libseccomp-dev valgrind qemu-system-x86 libunicorn-dev libcapstone-dev gcc-aarch64-linux-gnu chromium nodejs gdb gdb-multiarch lldb"
 
 hvt_missing_packages() {
 	local missing="" p

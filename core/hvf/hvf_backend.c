@@ -20,6 +20,9 @@ static const hvt_backend_ops hvf_ops = {
 	.vcpu_timer_sync = hvt_hvf_vcpu_timer_sync,
 	.vcpu_vtimer_hold = hvt_hvf_vcpu_vtimer_hold,
 	.vcpu_detach = hvt_hvf_vcpu_detach,
+	.vcpu_state_save = hvt_hvf_vcpu_state_save,
+	.vcpu_state_load = hvt_hvf_vcpu_state_load,
+	.vcpu_get_arm64_sysregs = hvt_hvf_vcpu_get_arm64_sysregs,
 };
 
 const hvt_backend_ops *hvt_backend_hvf(void)

@@ -59,7 +59,28 @@ int hvt_hvf_prepare_step(hvt_backend_vcpu *vcpu)
 {
 	uint64_t cpsr;
 
+	HVF_TRY(hv_vcpu_get_sys_reg(vcpu->id, HV_SYS_REG_SPSR_EL1, &vcpu->step_spsr));
 	HVF_TRY(hv_vcpu_get_reg(vcpu->id, HV_REG_CPSR, &cpsr));
 	HVF_TRY(hv_vcpu_set_reg(vcpu->id, HV_REG_CPSR, cpsr | CPSR_SS));
+	return 0;
+}
+
+/* After a stepped run, whatever ended it: the SS bit that prepare_step set
+ * is ours, not the guest's. A run that ended in another exit (the stepped
+ * instruction's own data abort, HVC, WFI) leaves it in CPSR, where the
+ * registers at that exit would differ from a run without stepping; an
+ * exception the guest took during the step (an IRQ) saved it in SPSR_EL1,
+ * and the guest's ERET would bring it back. Both are removed, so that a
+ * stepped run and a run to a breakpoint leave the same state. */
+int hvt_hvf_finish_step(hvt_backend_vcpu *vcpu)
+{
+	uint64_t cpsr, spsr;
+
+	HVF_TRY(hv_vcpu_get_reg(vcpu->id, HV_REG_CPSR, &cpsr));
+	if (cpsr & CPSR_SS)
+		HVF_TRY(hv_vcpu_set_reg(vcpu->id, HV_REG_CPSR, cpsr & ~CPSR_SS));
+	HVF_TRY(hv_vcpu_get_sys_reg(vcpu->id, HV_SYS_REG_SPSR_EL1, &spsr));
+	if ((spsr & CPSR_SS) && !(vcpu->step_spsr & CPSR_SS))
+		HVF_TRY(hv_vcpu_set_sys_reg(vcpu->id, HV_SYS_REG_SPSR_EL1, spsr & ~CPSR_SS));
 	return 0;
 }

@@ -53,6 +53,7 @@ struct hvt_backend_vcpu {
 	int vtimer_masked;           /* masked by a VTIMER_ACTIVATED exit */
 	int vtimer_held;             /* replay: masked until released (vcpu_vtimer_hold) */
 	int single_step;             /* set CPSR.SS before every run */
+	uint64_t step_spsr;          /* SPSR_EL1 before a stepped run (hvt_hvf_finish_step) */
 	uint64_t vtimer_offset;      /* mach ticks: CNTVCT = mach time - offset */
 	hvf_pending pend;
 };
@@ -96,6 +97,12 @@ int hvt_hvf_apply_pending(hvt_backend_vcpu *vcpu);
 /* hvf_debug.c */
 int hvt_hvf_vcpu_set_debug(hvt_backend_vcpu *vcpu, const hvt_debug *dbg);
 int hvt_hvf_prepare_step(hvt_backend_vcpu *vcpu);
+int hvt_hvf_finish_step(hvt_backend_vcpu *vcpu);
+
+/* hvf_state.c: checkpoints and the debugger's system registers */
+int hvt_hvf_vcpu_state_save(hvt_backend_vcpu *vcpu, void *buf, size_t cap, size_t *len);
+int hvt_hvf_vcpu_state_load(hvt_backend_vcpu *vcpu, const void *buf, size_t len);
+int hvt_hvf_vcpu_get_arm64_sysregs(hvt_backend_vcpu *vcpu, hvt_arm64_sysregs *out);
 
 /* hvf_timer.c */
 int hvt_hvf_vcpu_timer_sync(hvt_backend_vcpu *vcpu, hvt_vtimer_state *st);

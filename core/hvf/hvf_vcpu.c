@@ -43,14 +43,15 @@ void hvt_hvf_vcpu_free(hvt_backend_vcpu *vcpu)
 	free(vcpu);
 }
 
-/* Before an entry: finish the last exit's instruction, offer the IRQ line,
- * arm single step. */
+/* Before an entry: finish the last exit's instruction, offer the IRQ line.
+ * Single step is armed only once the run really enters (hvt_hvf_vcpu_run):
+ * a run that a kick ends first must leave no CPSR.SS behind. */
 static int prepare_run(hvt_backend_vcpu *vcpu)
 {
 	HVT_FORWARD(hvt_hvf_apply_pending(vcpu));
 	HVF_TRY(hv_vcpu_set_pending_interrupt(vcpu->id, HV_INTERRUPT_TYPE_IRQ,
 					      vcpu->irq_line != 0));
-	return vcpu->single_step ? hvt_hvf_prepare_step(vcpu) : 0;
+	return 0;
 }
 
 /* A kick that came between runs: exit as CANCELED without entering. */
@@ -77,6 +78,8 @@ int hvt_hvf_vcpu_run(hvt_backend_vcpu *vcpu, hvt_exit *ex)
 		kicked_before_run(vcpu, ex);
 		return 0;
 	}
+	if (vcpu->single_step)
+		HVT_FORWARD(hvt_hvf_prepare_step(vcpu));
 	atomic_store(&vcpu->in_run, 1);
 	t0 = hvt_monotonic_ns();
 	r = hv_vcpu_run(vcpu->id);
@@ -88,6 +91,8 @@ int hvt_hvf_vcpu_run(hvt_backend_vcpu *vcpu, hvt_exit *ex)
 		ex->detail[0] = (uint32_t)r;
 		return 0;
 	}
+	if (vcpu->single_step && hvt_hvf_finish_step(vcpu) < 0)
+		return HVT_E_BACKEND;
 	hvt_hvf_decode_exit(vcpu, ex);
 	if (ex->kind == HVT_EXIT_KICK)
 		atomic_store(&vcpu->kick_pending, 0); /* this exit is the kick */

@@ -1,6 +1,7 @@
 /* hvtrace replay --gdb: serve a replay to gdb or lldb over the gdb remote
  * protocol, with breakpoints, watchpoints, single step, reverse execution
- * and monitor commands. x86-64 traces on KVM. See docs/debugging.md. */
+ * and monitor commands. x86-64 traces (KVM) and arm64 traces (HVF). See
+ * docs/debugging.md. */
 #ifndef HVT_REPLAY_GDB_H
 #define HVT_REPLAY_GDB_H
 

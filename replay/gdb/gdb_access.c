@@ -5,7 +5,8 @@
  * accesses overlaps a watched range (compared by guest-physical address,
  * through the stepping vCPU's page tables), the state after the step is a
  * watchpoint stop. The step must have executed the instruction: the next
- * RIP is the one after it, a branch's target, or (rep string) the same. */
+ * RIP is the one after it, a branch's target, or (rep string) the same.
+ * x86-64 only: the decoder is opened for x86-64 traces (gdb_server.c). */
 #include <string.h>
 
 #include "gdb_internal.h"
@@ -46,17 +47,17 @@ static int overlapping(const struct hvt_gdb *s, const struct gdb_mem *m,
 void gdb_access_before_step(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 {
 	struct gdb_access_pending *p = &s->acc[v];
-	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
+	struct gdb_mem m;
 	uint8_t code[GDB_INSN_MAX_BYTES];
 	struct gdb_insn insn;
 	size_t n;
 
 	p->wi = -1;
-	if (!gdb_access_wanted(s) || !s->rp.m->ops->vcpu_get_x86_sysregs ||
-	    s->rp.m->ops->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0)
+	if (!gdb_access_wanted(s) || gdb_mem_view(s, v, &m) < 0)
 		return;
+	m.physical = 0; /* the instruction's addresses are virtual, whatever the client uses */
 	n = gdb_mem_read(&m, r->r[HVT_X86_RIP], code, sizeof(code));
-	if (gdb_decode(s->dec, code, n, r, &m.sys, &insn) != 0)
+	if (gdb_decode(s->dec, code, n, r, &m.sys.x86, &insn) != 0)
 		return;
 	for (unsigned k = 0; k < insn.n_access && p->wi < 0; k++)
 		p->wi = overlapping(s, &m, &insn.access[k]);

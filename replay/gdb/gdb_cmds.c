@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "gdb_internal.h"
-#include "gdb_regs.h"
 
 #define MAX_MEM_XFER ((GDB_PACKET_MAX - 8) / 2)
 
@@ -51,6 +50,32 @@ static int parse_thread(struct hvt_gdb *s, const char *p, unsigned *out)
 	return 0;
 }
 
+/* The PC and SP of the stopped vCPU in the stop reply ("NN:bytes;"): lldb
+ * and gdb then need no register read to show where it stopped. */
+static void expedite(struct hvt_gdb *s, char *out, size_t cap)
+{
+	const unsigned nums[2] = { s->arch->gdb_pc, s->arch->gdb_sp };
+	uint8_t b[GDB_REG_MAX_BYTES];
+	struct gdb_sys none;
+	char hex[2 * GDB_REG_MAX_BYTES + 1];
+	hvt_regs r;
+	size_t n = strlen(out);
+
+	memset(&none, 0, sizeof(none)); /* both come from the register file */
+	if (gdb_regs_of(s, s->cur, &r) < 0)
+		return;
+	for (unsigned i = 0; i < 2; i++) {
+		s->arch->reg_read(nums[i], &r, &none, b);
+		gdb_hex_encode(b, s->arch->reg_bytes(nums[i]), hex);
+		int w = snprintf(out + n, cap - n, "%02x:%s;", nums[i], hex);
+		if (w < 0 || (size_t)w >= cap - n) {
+			out[n] = 0; /* no room: the client reads them */
+			return;
+		}
+		n += (size_t)w;
+	}
+}
+
 void gdb_format_stop(struct hvt_gdb *s)
 {
 	unsigned tid = s->cur + 1;
@@ -59,7 +84,7 @@ void gdb_format_stop(struct hvt_gdb *s)
 	int hw = 0;
 
 	for (unsigned i = 0; i < s->n_bp; i++)
-		if (s->bp[i].addr == s->here.regs.r[HVT_X86_RIP] && s->bp[i].hw)
+		if (s->bp[i].addr == gdb_pc(s, &s->here.regs) && s->bp[i].hw)
 			hw = 1;
 	if (s->stop_kind == STOP_BP)
 		snprintf(extra, sizeof(extra), "%s", hw ? "hwbreak:;" : "swbreak:;");
@@ -74,6 +99,7 @@ void gdb_format_stop(struct hvt_gdb *s)
 	else if (s->stop_kind == STOP_BEGIN)
 		snprintf(extra, sizeof(extra), "replaylog:begin;");
 	snprintf(s->stop_reply, sizeof(s->stop_reply), "T%02xthread:%x;%s", sig, tid, extra);
+	expedite(s, s->stop_reply, sizeof(s->stop_reply));
 	if (s->reverse_t0_ns) {
 		s->reverse_ns_last = hvt_monotonic_ns() - s->reverse_t0_ns;
 		s->reverse_t0_ns = 0;
@@ -101,30 +127,29 @@ static void warn_write(struct hvt_gdb *s, const char *what)
 	s->tainted = 1;
 }
 
-static int read_all_regs(struct hvt_gdb *s, unsigned v, hvt_regs *r, hvt_x86_sysregs *sys)
+static int read_all_regs(struct hvt_gdb *s, unsigned v, hvt_regs *r, struct gdb_sys *sys)
 {
 	memset(sys, 0, sizeof(*sys));
 	if (gdb_regs_of(s, v, r) < 0)
 		return -1;
-	if (s->rp.m->ops->vcpu_get_x86_sysregs)
-		(void)s->rp.m->ops->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, sys);
+	(void)s->arch->sys_read(s->rp.m->ops, s->rp.vcpus[v].bv, sys); /* zeros if not */
 	return 0;
 }
 
 static int cmd_g(struct hvt_gdb *s)
 {
-	static char out[2 * 1024 + 1];
+	static char out[2 * 2048 + 1];
 	uint8_t b[GDB_REG_MAX_BYTES];
-	hvt_x86_sysregs sys;
+	struct gdb_sys sys;
 	hvt_regs r;
 	size_t n = 0;
 
 	if (read_all_regs(s, s->sel_g, &r, &sys) < 0)
 		return err(s, 1);
-	for (unsigned i = 0; i < GDB_NREGS; i++) {
-		gdb_reg_read(i, &r, &sys, b);
-		gdb_hex_encode(b, gdb_reg_bytes(i), out + n);
-		n += 2 * gdb_reg_bytes(i);
+	for (unsigned i = 0; i < s->arch->nregs && n + 2 * GDB_REG_MAX_BYTES < sizeof(out); i++) {
+		s->arch->reg_read(i, &r, &sys, b);
+		gdb_hex_encode(b, s->arch->reg_bytes(i), out + n);
+		n += 2 * s->arch->reg_bytes(i);
 	}
 	return gdb_io_send(&s->io, out, n);
 }
@@ -133,16 +158,16 @@ static int cmd_p(struct hvt_gdb *s, const char *a)
 {
 	char out[2 * GDB_REG_MAX_BYTES + 1];
 	uint8_t b[GDB_REG_MAX_BYTES];
-	hvt_x86_sysregs sys;
+	struct gdb_sys sys;
 	hvt_regs r;
 	uint64_t n;
 
-	if (gdb_hex_u64(a, strlen(a), &n) != 0 || n >= GDB_NREGS)
+	if (gdb_hex_u64(a, strlen(a), &n) != 0 || n >= s->arch->nregs)
 		return err(s, 2);
 	if (read_all_regs(s, s->sel_g, &r, &sys) < 0)
 		return err(s, 1);
-	gdb_reg_read((unsigned)n, &r, &sys, b);
-	gdb_hex_encode(b, gdb_reg_bytes((unsigned)n), out);
+	s->arch->reg_read((unsigned)n, &r, &sys, b);
+	gdb_hex_encode(b, s->arch->reg_bytes((unsigned)n), out);
 	return reply(s, out);
 }
 
@@ -153,7 +178,7 @@ static int write_reg(struct hvt_gdb *s, unsigned n, const char *hex)
 	size_t len;
 
 	if (gdb_hex_decode(hex, strlen(hex), b, sizeof(b), &len) != 0 ||
-	    gdb_regs_of(s, s->sel_g, &r) < 0 || gdb_reg_write(n, &r, b, len) != 0)
+	    gdb_regs_of(s, s->sel_g, &r) < 0 || s->arch->reg_write(n, &r, b, len) != 0)
 		return -1;
 	if (s->rp.m->ops->vcpu_set_regs(s->rp.vcpus[s->sel_g].bv, &r) < 0)
 		return -1;
@@ -166,21 +191,24 @@ static int cmd_P(struct hvt_gdb *s, const char *a)
 	uint64_t n;
 	const char *v;
 
-	if (parse_hex_field(a, '=', &n, &v) != 0 || n >= GDB_NREGS)
+	if (parse_hex_field(a, '=', &n, &v) != 0 || n >= s->arch->nregs)
 		return err(s, 2);
 	return write_reg(s, (unsigned)n, v) == 0 ? reply(s, "OK") : err(s, 3);
 }
 
-/* G: only the 18 general registers may change; the rest must be as read. */
+/* G: only the register file (x86-64: the 18 general registers; arm64:
+ * x0-x30, sp, pc, cpsr) may change; the rest is ignored. */
 static int cmd_G(struct hvt_gdb *s, const char *a)
 {
-	size_t off = 0, len = strlen(a);
+	size_t off = 0, len = strlen(a), total = 0;
 	char one[2 * GDB_REG_MAX_BYTES + 1];
 
-	if (len != 2 * (size_t)gdb_regs_total_bytes())
+	for (unsigned i = 0; i < s->arch->nregs; i++)
+		total += s->arch->reg_bytes(i);
+	if (len != 2 * total)
 		return err(s, 2);
-	for (unsigned i = 0; i <= GDB_REG_RIP + 1; i++) {
-		size_t n = 2 * gdb_reg_bytes(i);
+	for (unsigned i = 0; i < s->arch->n_gpr; i++) {
+		size_t n = 2 * s->arch->reg_bytes(i);
 		memcpy(one, a + off, n);
 		one[n] = 0;
 		if (write_reg(s, i, one) != 0)
@@ -192,12 +220,7 @@ static int cmd_G(struct hvt_gdb *s, const char *a)
 
 static void mem_view(struct hvt_gdb *s, struct gdb_mem *m)
 {
-	hvt_regs r;
-
-	m->ram = s->rp.m->ram;
-	m->mem_bytes = s->rp.m->mem_bytes;
-	m->physical = s->physical;
-	(void)read_all_regs(s, s->sel_g, &r, &m->sys);
+	(void)gdb_mem_view(s, s->sel_g, m); /* zero sysregs: no translation, reads fail */
 }
 
 static int parse_addr_len(const char *a, char delim, uint64_t *addr, uint64_t *len,
@@ -385,7 +408,7 @@ static int cmd_xfer(struct hvt_gdb *s, const char *a)
 {
 	static const char pfx[] = "features:read:target.xml:";
 	uint64_t off, len;
-	const char *xml = gdb_target_xml(), *rest;
+	const char *xml = s->arch->target_xml(), *rest;
 	size_t total = strlen(xml);
 	char out[GDB_PACKET_MAX];
 
@@ -445,8 +468,16 @@ static int cmd_rcmd(struct hvt_gdb *s, const char *hex)
 	return SERVE_ON;
 }
 
-static const char host_info[] =
-	"triple:7838365f36342d756e6b6e6f776e2d6e6f6e65;ptrsize:8;endian:little;";
+/* lldb's qHostInfo / qProcessInfo: the triple, hex-encoded. */
+static int reply_host_info(struct hvt_gdb *s, const char *pre)
+{
+	char hex[2 * 32 + 1], out[160];
+	size_t n = strlen(s->arch->triple);
+
+	gdb_hex_encode((const uint8_t *)s->arch->triple, n < 32 ? n : 32, hex);
+	snprintf(out, sizeof(out), "%striple:%s;ptrsize:8;endian:little;", pre, hex);
+	return reply(s, out);
+}
 
 static int cmd_q(struct hvt_gdb *s, const char *p)
 {
@@ -472,10 +503,9 @@ static int cmd_q(struct hvt_gdb *s, const char *p)
 	if (strncmp(p, "qSymbol", 7) == 0)
 		return reply(s, "OK");
 	if (strcmp(p, "qHostInfo") == 0)
-		return reply(s, host_info);
+		return reply_host_info(s, "");
 	if (strcmp(p, "qProcessInfo") == 0)
-		return reply(s, "pid:1;ptrsize:8;endian:little;"
-			     "triple:7838365f36342d756e6b6e6f776e2d6e6f6e65;");
+		return reply_host_info(s, "pid:1;");
 	return reply(s, "");
 }
 

@@ -14,7 +14,6 @@
 #include <string.h>
 
 #include "gdb_internal.h"
-#include "gdb_regs.h"
 #include "hvtrace/error.h"
 
 #define MAX_WANT (GDB_MAX_BP + 4u)
@@ -63,7 +62,7 @@ static void collect(const struct hvt_gdb *s, unsigned v, struct want *w)
 		for (unsigned i = 0; i < s->n_bp; i++)
 			want_add(w, s->bp[i].addr);
 	if (target_in_gap(s, v))
-		want_add(w, s->goal.target.regs.r[HVT_X86_RIP]);
+		want_add(w, gdb_pc(s, &s->goal.target.regs));
 	if (s->goal.kind == GOAL_TO_ARRIVAL && s->goal.g == s->g)
 		want_add(w, s->goal.pc);
 }
@@ -130,14 +129,15 @@ static uint64_t count_arrival(struct hvt_gdb *s, int bi)
 static int check_scan(struct hvt_gdb *s, unsigned v, const hvt_regs *r, uint64_t prev_top)
 {
 	struct gdb_goal *g = &s->goal;
-	uint64_t rip = r->r[HVT_X86_RIP];
+	uint64_t rip = gdb_pc(s, r);
 	int wi, bi;
 
 	/* A write that led here happened before here, even when here is the
 	 * limit; an arrival here is not before the limit. */
 	if (g->scan_for == SCAN_BREAKS && s->n_wp && (wi = watch_hit(s, v, rip)) >= 0)
-		scan_hit(s, STOP_WATCH, rip, 0, prev_top, wi);
-	if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
+		scan_hit(s, STOP_WATCH, rip, 0, s->arch->watch_before_write ? g->step_count : prev_top,
+			 wi);
+	if (target_in_gap(s, v) && rip == gdb_pc(s, &g->target.regs) &&
 	    gdb_pos_matches(s, &g->target, v, r))
 		return scan_done(s);
 	if (g->scan_for == SCAN_STEPS_OF_VCPU) {
@@ -168,14 +168,15 @@ static int goal_stop(struct hvt_gdb *s, unsigned v)
 static int check_forward(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 {
 	struct gdb_goal *g = &s->goal;
-	uint64_t rip = r->r[HVT_X86_RIP];
+	uint64_t rip = gdb_pc(s, r);
 	int wi;
 
 	switch (g->kind) {
 	case GOAL_CONT:
 		if (s->n_wp && (wi = watch_hit(s, v, rip)) >= 0) {
 			s->stop_wtype = s->wp[wi].type;
-			return gdb_stop(s, STOP_WATCH, v, s->wp[wi].va);
+			return s->arch->watch_before_write ? gdb_watch_back(s, v, s->wp[wi].va) :
+			       gdb_stop(s, STOP_WATCH, v, s->wp[wi].va);
 		}
 		if (user_bp_index(s, rip) >= 0)
 			return gdb_stop(s, STOP_BP, v, rip);
@@ -183,7 +184,7 @@ static int check_forward(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 	case GOAL_STEP:
 		return v == g->vcpu && g->arrivals ? gdb_stop(s, STOP_STEP, v, 0) : 0;
 	case GOAL_TO_POS:
-		if (target_in_gap(s, v) && rip == g->target.regs.r[HVT_X86_RIP] &&
+		if (target_in_gap(s, v) && rip == gdb_pc(s, &g->target.regs) &&
 		    gdb_pos_matches(s, &g->target, v, r))
 			return goal_stop(s, v);
 		return 0;
@@ -214,7 +215,7 @@ static int check_state(struct hvt_gdb *s, unsigned v, int *to_engine)
 		s->goal.step_count++; /* states are numbered in step mode */
 		s->last_top[v] = s->goal.step_count;
 	}
-	*to_engine = (e->bp_enabled_mask & 1) && e->bp_gva[0] == r.r[HVT_X86_RIP];
+	*to_engine = (e->bp_enabled_mask & 1) && e->bp_gva[0] == gdb_pc(s, &r);
 	if (s->goal.kind == GOAL_SCAN)
 		return check_scan(s, v, &r, prev_top);
 	return check_forward(s, v, &r);
@@ -241,15 +242,21 @@ static int must_step(const struct hvt_gdb *s, unsigned v, const struct want *w, 
 	       in_want(w, rip);
 }
 
-static int at_hlt(struct hvt_gdb *s, unsigned v, uint64_t rip)
+/* A guest-virtual view of v's memory whatever `monitor phys` says. */
+static int guest_view(struct hvt_gdb *s, unsigned v, struct gdb_mem *m)
 {
-	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
-	uint8_t op;
+	int rc = gdb_mem_view(s, v, m);
 
-	if (!ops(s)->vcpu_get_x86_sysregs ||
-	    ops(s)->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0)
-		return 0;
-	return gdb_mem_read(&m, rip, &op, 1) == 1 && op == 0xf4;
+	m->physical = 0;
+	return rc;
+}
+
+/* 1 and *bp when a step at pc would not halt as recorded (gdb_arch.h). */
+static int at_halt(struct hvt_gdb *s, unsigned v, uint64_t pc, uint64_t *bp)
+{
+	struct gdb_mem m;
+
+	return guest_view(s, v, &m) == 0 && s->arch->halt_bp(&m, pc, bp) == 1;
 }
 
 /* One backend run with the watchdog armed. */
@@ -273,7 +280,7 @@ static void debug_exit_now(struct hvt_gdb *s, unsigned v, hvt_exit *ex)
 	ex->kind = HVT_EXIT_DEBUG;
 	if (gdb_regs_of(s, v, &r) == 0) {
 		memcpy(ex->regs, r.r, sizeof(ex->regs));
-		ex->nregs = HVT_X86_NREGS;
+		ex->nregs = r.nregs;
 		ex->regs_valid = 1;
 	}
 }
@@ -298,21 +305,16 @@ static int after_run(struct hvt_gdb *s, unsigned v, const hvt_exit *ex, int step
 	return 0;
 }
 
-/* The handler of vector vec, from the guest's IDT (a 64-bit gate). */
+/* Where the injected interrupt vec enters the guest (x86: its IDT gate;
+ * arm64: VBAR_EL1's IRQ entry, when PSTATE.I lets it in now). */
 static int handler_of(struct hvt_gdb *s, unsigned v, int vec, uint64_t *addr)
 {
-	struct gdb_mem m = { .ram = s->rp.m->ram, .mem_bytes = s->rp.m->mem_bytes };
-	uint8_t gate[16];
+	struct gdb_mem m;
+	hvt_regs r;
 
-	if (!ops(s)->vcpu_get_x86_sysregs ||
-	    ops(s)->vcpu_get_x86_sysregs(s->rp.vcpus[v].bv, &m.sys) < 0 ||
-	    (uint64_t)vec * 16 + 15 > m.sys.idt_limit ||
-	    gdb_mem_read(&m, m.sys.idt_base + (uint64_t)vec * 16, gate, 16) != 16)
+	if (guest_view(s, v, &m) < 0 || gdb_regs_of(s, v, &r) < 0)
 		return -1;
-	*addr = (uint64_t)gate[0] | (uint64_t)gate[1] << 8 | (uint64_t)gate[6] << 16 |
-		(uint64_t)gate[7] << 24 | (uint64_t)gate[8] << 32 | (uint64_t)gate[9] << 40 |
-		(uint64_t)gate[10] << 48 | (uint64_t)gate[11] << 56;
-	return 0;
+	return s->arch->irq_entry(&m, &r, vec, addr);
 }
 
 /* An injected interrupt is delivered at the next entry. Never by a single
@@ -372,12 +374,13 @@ static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 		if (gdb_regs_of(s, v, &r) < 0)
 			return HVT_E_BACKEND;
 		collect(s, v, &w);
-		int step = must_step(s, v, &w, r.r[HVT_X86_RIP]);
-		if (step && at_hlt(s, v, r.r[HVT_X86_RIP])) {
+		int step = must_step(s, v, &w, gdb_pc(s, &r));
+		uint64_t after;
+		if (step && at_halt(s, v, gdb_pc(s, &r), &after)) {
 			/* KVM completes a single-stepped HLT without halting (no HLT
 			 * exit, so no recorded wake-up): run it with a breakpoint
 			 * after it instead; the HLT exit is the guest's, as recorded. */
-			w.n = 1, w.addr[0] = r.r[HVT_X86_RIP] + 1, step = 0;
+			w.n = 1, w.addr[0] = after, step = 0;
 		}
 		if (step && uses_user_bps(s))
 			gdb_access_before_step(s, v, &r);

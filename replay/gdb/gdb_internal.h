@@ -24,6 +24,7 @@
 
 #include "../replay_internal.h"
 #include "gdb.h"
+#include "gdb_arch.h"
 #include "gdb_decode.h"
 #include "gdb_mem.h"
 #include "gdb_packet.h"
@@ -148,12 +149,14 @@ struct gdb_ckpts {
 
 enum gdb_request {
 	REQ_NONE, REQ_QUIT, REQ_RCONT, REQ_RSTEP, REQ_GOTO_EVENT, REQ_RESTART,
-	REQ_SCAN_DONE, REQ_ARRIVED_SILENT
+	REQ_SCAN_DONE, REQ_ARRIVED_SILENT,
+	REQ_WATCH_BACK  /* a forward watchpoint hit, reported one step back (gdb_arch.h) */
 };
 
 struct hvt_gdb {
 	struct hvt_replay rp;
 	struct hvt_gdb_opts o;
+	const struct gdb_arch *arch; /* the trace's architecture (gdb_arch.h) */
 	struct gdb_io io;
 	FILE *log;
 	/* Driving */
@@ -199,6 +202,8 @@ struct hvt_gdb {
 	size_t req_ckpt;             /* the checkpoint a scan started from */
 	int req_silent;              /* a monitor command's move: reply OK at the end */
 	uint64_t req_event;
+	int req_report;              /* REQ_WATCH_BACK: the stop to report at the hit, else 0 */
+	uint64_t req_report_addr;
 	/* Checkpoints */
 	struct gdb_ckpts ck;
 	struct gdb_pos user_ckpt[GDB_MAX_USER_CKPT];
@@ -221,6 +226,13 @@ int gdb_stop_boundary(struct hvt_gdb *s, int kind, unsigned vcpu);
 uint64_t gdb_ram_hash(const struct hvt_gdb *s);
 void gdb_settle_all(struct hvt_gdb *s);
 int gdb_regs_of(struct hvt_gdb *s, unsigned vcpu, hvt_regs *r);
+/* The memory view of a vCPU: its translation (or physical with `monitor
+ * phys on`), -1 if its system registers cannot be read. */
+int gdb_mem_view(struct hvt_gdb *s, unsigned vcpu, struct gdb_mem *m);
+static inline uint64_t gdb_pc(const struct hvt_gdb *s, const hvt_regs *r)
+{
+	return r->r[s->arch->pc];
+}
 void gdb_watch_snapshot(struct hvt_gdb *s);
 /* The watched bytes changed: the index of the first watchpoint, else -1. */
 int gdb_watch_changed(struct hvt_gdb *s);
@@ -251,6 +263,9 @@ size_t gdb_ckpt_at_or_before(const struct hvt_gdb *s, uint64_t g);
 
 /* gdb_reverse.c: requests that move the replay (reverse, goto, restart). */
 int gdb_request_run(struct hvt_gdb *s);
+/* Inside a gap of v: a watched write just happened; report it at the state
+ * before the writing instruction (watch_before_write). Returns 1: unwind. */
+int gdb_watch_back(struct hvt_gdb *s, unsigned v, uint64_t addr);
 
 /* gdb_cmds.c: serve packets until a resume (0), an unwind (1). */
 int gdb_serve(struct hvt_gdb *s);

@@ -1,51 +1,34 @@
-/* Page-table walk for the debugger's memory accesses: 4-level long-mode
- * paging (1 GiB and 2 MiB pages included), or identity without paging.
- * Every table entry is read from guest RAM with its bounds checked: the
- * guest's page tables are as untrusted as the client's addresses. */
+/* Guest memory for the debugger's accesses, in pieces that do not cross a
+ * page: each piece translated by the architecture's walk (gdb_arch.h), or
+ * taken as physical. Every table entry is read from guest RAM with its
+ * bounds checked: the guest's page tables are as untrusted as the client's
+ * addresses. */
 #include "gdb_mem.h"
 
 #include <string.h>
 
-#define PTE_P 0x1ull
-#define PTE_PS 0x80ull
-#define PTE_ADDR 0x000ffffffffff000ull
-#define CR0_PG 0x80000000ull
-#define CR4_LA57 0x1000ull
-#define EFER_LMA 0x400ull
+#include "gdb_arch.h"
 
-static int read_pte(const struct gdb_mem *m, uint64_t pa, uint64_t *pte)
+int gdb_mem_read_pa_u64(const struct gdb_mem *m, uint64_t pa, uint64_t *v)
 {
+	uint64_t x = 0;
+
 	if (pa > m->mem_bytes || m->mem_bytes - pa < 8)
 		return -1;
-	memcpy(pte, m->ram + pa, 8); /* x86 hosts only: little-endian */
+	for (unsigned b = 0; b < 8; b++)
+		x |= (uint64_t)m->ram[pa + b] << (8 * b);
+	*v = x;
 	return 0;
 }
 
 int gdb_mem_translate(const struct gdb_mem *m, uint64_t va, uint64_t *pa, uint64_t *room)
 {
-	uint64_t table = m->sys.cr3 & PTE_ADDR, pte = 0;
-	unsigned shift = 39;
-
-	if (m->physical || !(m->sys.cr0 & CR0_PG)) {
+	if (m->physical || !m->arch) {
 		*pa = va;
 		*room = 4096 - (va & 4095);
 		return 0;
 	}
-	/* 32-bit paging and 5-level paging are not walked (x86-64 guests of
-	 * docs/guest-abi.md run in 4-level long mode). */
-	if (!(m->sys.efer & EFER_LMA) || (m->sys.cr4 & CR4_LA57))
-		return -1;
-	for (int level = 4; level >= 1; level--, shift -= 9) {
-		if (read_pte(m, table + ((va >> shift) & 511) * 8, &pte) < 0 || !(pte & PTE_P))
-			return -1;
-		if (level == 1 || ((level == 2 || level == 3) && (pte & PTE_PS)))
-			break;
-		table = pte & PTE_ADDR;
-	}
-	uint64_t page = 1ull << shift;
-	*pa = (pte & PTE_ADDR & ~(page - 1)) | (va & (page - 1));
-	*room = page - (va & (page - 1));
-	return 0;
+	return m->arch->translate(m, va, pa, room);
 }
 
 /* One contiguous piece: its PA and length (<= n), or 0 if unmapped. */

@@ -38,7 +38,7 @@ static void when(struct hvt_gdb *s, FILE *f)
 		fprintf(f, "; next #%" PRIu64 " at recorded time %" PRIu64 " ns",
 			s->next_ev[v]->seq, s->next_ev[v]->time_ns);
 	if (gdb_regs_of(s, v, &r) == 0)
-		fprintf(f, "; pc 0x%" PRIx64, r.r[HVT_X86_RIP]);
+		fprintf(f, "; pc 0x%" PRIx64, gdb_pc(s, &r));
 	fprintf(f, "\n");
 }
 

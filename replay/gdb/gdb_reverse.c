@@ -86,15 +86,18 @@ static int go_hit(struct hvt_gdb *s, const struct gdb_hit *h, int step_mode)
 
 	if (rc < 0)
 		return rc;
+	int kind = s->req_report ? s->req_report : h->kind;
+	uint64_t addr = s->req_report ? s->req_report_addr : h->watch_addr;
+
 	if (step_mode && h->steps == 0) /* the state before the first one: the start */
-		return go_boundary(s, s->ck.c[k].g, h->kind);
+		return go_boundary(s, s->ck.c[k].g, kind);
 	gdb_goal_start(s, step_mode ? GOAL_TO_STEPS : GOAL_TO_ARRIVAL);
 	s->goal.step_all = step_mode;
 	s->goal.steps = h->steps;
 	s->goal.g = h->g, s->goal.pc = h->pc, s->goal.n = h->n;
-	s->goal.report = h->kind;
-	s->goal.report_addr = h->watch_addr;
-	s->goal.report_wtype = h->wtype;
+	s->goal.report = kind;
+	s->goal.report_addr = addr;
+	s->goal.report_wtype = s->req_report ? WP_WRITE : h->wtype; /* arm64 watch_back: writes only */
 	return 0;
 }
 
@@ -130,6 +133,20 @@ static int restart(struct hvt_gdb *s)
 	return 0;
 }
 
+/* One step back is a reverse step of v from here (a re-execution from the
+ * checkpoint before), whose stop is reported as the watchpoint's. */
+int gdb_watch_back(struct hvt_gdb *s, unsigned v, uint64_t addr)
+{
+	gdb_settle_all(s);
+	s->cur = s->sel_g = s->sel_c = v;
+	gdb_pos_here_mid(s, v, &s->here);
+	gdb_pos_hash(s, &s->here);
+	s->req_report_addr = addr;
+	s->request = REQ_WATCH_BACK;
+	atomic_store(&s->rp.unwind, 1);
+	return 1;
+}
+
 int gdb_request_run(struct hvt_gdb *s)
 {
 	int req = s->request;
@@ -141,8 +158,13 @@ int gdb_request_run(struct hvt_gdb *s)
 		atomic_store(&s->quit, 1);
 		return 0;
 	case REQ_RCONT:
+		s->req_report = 0;
 		return begin_reverse(s, SCAN_BREAKS);
 	case REQ_RSTEP:
+		s->req_report = 0;
+		return begin_reverse(s, SCAN_STEPS_OF_VCPU);
+	case REQ_WATCH_BACK:
+		s->req_report = STOP_WATCH;
 		return begin_reverse(s, SCAN_STEPS_OF_VCPU);
 	case REQ_SCAN_DONE:
 		return scan_done(s);

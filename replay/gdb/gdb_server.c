@@ -60,6 +60,9 @@ static int listen_on(struct hvt_gdb *s, char *msg, size_t msg_len)
 	return fd;
 }
 
+/* The client command lines. arm64: a gdb built for x86-64 only (Debian's
+ * plain gdb) cannot debug it: gdb-multiarch (or an aarch64 gdb) can, and
+ * switches by itself from the image and the target description. */
 static void print_banner(struct hvt_gdb *s)
 {
 	const char *host = s->o.host ? s->o.host : "127.0.0.1";
@@ -69,9 +72,36 @@ static void print_banner(struct hvt_gdb *s)
 		host, s->o.port);
 	if (!s->o.image_hint)
 		fprintf(s->log, "hvtrace: for symbols: hvtrace replay --extract-image GUEST.elf FILE\n");
-	fprintf(s->log, "hvtrace: gdb %s -ex 'target remote %s:%u'\n", img, host, s->o.port);
+	fprintf(s->log, "hvtrace: %s %s -ex 'target remote %s:%u'\n", s->arch->gdb_client, img,
+		host, s->o.port);
 	fprintf(s->log, "hvtrace: lldb %s -o 'gdb-remote %s:%u'\n", img, host, s->o.port);
 	fflush(s->log);
+}
+
+static const struct gdb_arch *arch_for(int arch_id)
+{
+	return arch_id == HVT_ARCH_X86_64 ? &gdb_arch_x86_64 :
+	       arch_id == HVT_ARCH_ARM64 ? &gdb_arch_arm64 : NULL;
+}
+
+/* The stub needs the architecture's tables and the backend's whole vCPU
+ * state (checkpoints): refused before anyone connects otherwise. */
+static int check_servable(struct hvt_gdb *s)
+{
+	const hvt_backend_ops *ops = s->rp.m->ops;
+
+	s->arch = arch_for(s->rp.m->arch->id);
+	if (!s->arch) {
+		hvt_rp_fail(&s->rp, HVT_REPLAY_REFUSED, "the gdb stub serves x86-64 and arm64 "
+			    "traces only");
+		return -1;
+	}
+	if (!ops->vcpu_state_save || !ops->vcpu_state_load) {
+		hvt_rp_fail(&s->rp, HVT_REPLAY_REFUSED, "the gdb stub needs checkpoints of the "
+			    "vCPU state, which the %s backend does not provide", ops->name);
+		return -1;
+	}
+	return 0;
 }
 
 static int accept_one(struct hvt_gdb *s, int lfd)
@@ -157,7 +187,9 @@ static int alloc_session(struct hvt_gdb *s)
 	s->last_top = calloc(n, sizeof(*s->last_top));
 	s->pending_vec = malloc(n * sizeof(*s->pending_vec));
 	s->acc = calloc(n, sizeof(*s->acc));
-	s->dec = gdb_decoder_open(); /* NULL: rwatch/awatch refused, the rest works */
+	/* Read/access watchpoints decode x86-64 instructions: NULL (refused) on
+	 * arm64 traces and in a build without Capstone; the rest works. */
+	s->dec = s->arch == &gdb_arch_x86_64 ? gdb_decoder_open() : NULL;
 	for (unsigned i = 0; s->pending_vec && i < n; i++)
 		s->pending_vec[i] = -1;
 	for (unsigned i = 0; s->acc && i < n; i++)
@@ -180,20 +212,33 @@ static void free_session(struct hvt_gdb *s)
 	gdb_io_free(&s->io);
 }
 
+/* Entry registers, and on arm64 a vtimer that never fires by itself (as
+ * replay's own vCPU threads do): its recorded interrupts are landed. */
+static int start_vcpu(struct hvt_gdb *s, unsigned i)
+{
+	const hvt_backend_ops *ops = s->rp.m->ops;
+
+	if (hvt_machine_set_entry_regs(s->rp.m, i) < 0)
+		return HVT_E_BACKEND;
+	if (ops->vcpu_timer_sync && (!ops->vcpu_vtimer_hold ||
+				     ops->vcpu_vtimer_hold(s->rp.vcpus[i].bv, 1) < 0)) {
+		hvt_rp_fail(&s->rp, HVT_REPLAY_FAILED, "vCPU %u: the %s backend cannot hold the "
+			    "virtual timer masked for replay", i, ops->name);
+		return HVT_E_BACKEND;
+	}
+	return 0;
+}
+
 /* Entry registers, lookahead, checkpoint 0, and the first stop's goal. */
 static int prepare(struct hvt_gdb *s)
 {
 	int rc;
 
-	if (s->rp.m->arch->id != HVT_ARCH_X86_64 || !s->rp.m->ops->vcpu_state_save) {
-		hvt_rp_fail(&s->rp, HVT_REPLAY_REFUSED, "the gdb stub serves x86-64 traces on KVM");
-		return HVT_E_UNSUPPORTED;
-	}
 	if ((rc = alloc_session(s)) < 0)
 		return rc;
 	for (unsigned i = 0; i < s->rp.n_vcpus; i++)
-		if (hvt_machine_set_entry_regs(s->rp.m, i) < 0)
-			return HVT_E_BACKEND;
+		if ((rc = start_vcpu(s, i)) < 0)
+			return rc;
 	s->total_events = count_events(s->rp.r);
 	if ((rc = gdb_reposition(s)) < 0 || (rc = gdb_ckpt_init(s)) < 0 ||
 	    (rc = gdb_ckpt_take(s)) < 0)
@@ -250,7 +295,7 @@ static int serve(struct hvt_gdb *s, hvt_reader *r, int lfd, struct hvt_replay_re
 	if ((rc = hvt_replay_open(&s->rp, r, &ro)) != 0)
 		return rc;
 	s->console_fd = s->rp.console.fd;
-	if (s->rp.outcome == HVT_REPLAY_OK) {
+	if (s->rp.outcome == HVT_REPLAY_OK && check_servable(s) == 0) {
 		print_banner(s);
 		if ((fd = accept_one(s, lfd)) < 0) {
 			hvt_replay_close(&s->rp);

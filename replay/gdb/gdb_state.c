@@ -21,6 +21,16 @@ int gdb_regs_of(struct hvt_gdb *s, unsigned vcpu, hvt_regs *r)
 	return ops(s)->vcpu_get_regs(s->rp.vcpus[vcpu].bv, r);
 }
 
+int gdb_mem_view(struct hvt_gdb *s, unsigned vcpu, struct gdb_mem *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->ram = s->rp.m->ram;
+	m->mem_bytes = s->rp.m->mem_bytes;
+	m->physical = s->physical;
+	m->arch = s->arch;
+	return s->arch->sys_read(ops(s), s->rp.vcpus[vcpu].bv, &m->sys);
+}
+
 void gdb_pos_here_mid(struct hvt_gdb *s, unsigned vcpu, struct gdb_pos *p)
 {
 	memset(p, 0, sizeof(*p));

@@ -127,6 +127,17 @@ typedef struct hvt_x86_sysregs {
 	uint32_t mxcsr;
 } hvt_x86_sysregs;
 
+/* arm64 state beyond the 34-register file, for debuggers (replay/gdb/):
+ * what a stage-1 walk needs, where exceptions go, FP/SIMD. */
+typedef struct hvt_arm64_sysregs {
+	uint64_t sctlr_el1, tcr_el1, ttbr0_el1, ttbr1_el1; /* translation regime */
+	uint64_t vbar_el1;           /* exception vectors */
+	uint64_t elr_el1, spsr_el1, esr_el1, far_el1;
+	uint64_t sp_el0, sp_el1;
+	uint32_t fpsr, fpcr;
+	uint8_t q[32][16];           /* V0..V31, little-endian */
+} hvt_arm64_sysregs;
+
 /* Largest opaque vCPU state a backend saves (vcpu_state_save). */
 #define HVT_VCPU_STATE_MAX_BYTES 16384u
 
@@ -212,6 +223,9 @@ typedef struct hvt_backend_ops {
 	int (*vcpu_state_load)(hvt_backend_vcpu *vcpu, const void *buf, size_t len);
 	/* x86-64 only: segment, control, x87 and SSE registers (read-only). */
 	int (*vcpu_get_x86_sysregs)(hvt_backend_vcpu *vcpu, hvt_x86_sysregs *out);
+	/* arm64 only: translation, exception and FP/SIMD registers (read-only).
+	 * Owning thread, between runs. */
+	int (*vcpu_get_arm64_sysregs)(hvt_backend_vcpu *vcpu, hvt_arm64_sysregs *out);
 	/* Dirty-page log (issue 13's memory fingerprint): OR into `bitmap` (bit
 	 * n = guest page n of HVT_DIRTY_PAGE_BYTES, n_pages bits) every page the
 	 * guest wrote since the previous call or since vm_create, and restart

@@ -1,11 +1,14 @@
-/* The register table behind target.xml, the 'g' packet and 'p'/'P'.
- * gdb validates the org.gnu.gdb.i386.core feature by register names (all
+/* The x86-64 register table behind target.xml, the 'g' packet and 'p'/'P',
+ * and the architecture's table (gdb_arch.h). gdb validates the org.gnu.gdb.i386.core feature by register names (all
  * of them, x87 included), so the order below is gdb's amd64 order; lldb
  * reads the "generic" and "dwarf_regnum" attributes gdb ignores. */
-#include "gdb_regs.h"
+#include "gdb_arch.h"
 
 #include <stdio.h>
 #include <string.h>
+
+#define GDB_NREGS 65u
+#define N_GPR 18u /* rax..r15, rip, eflags: the writable file */
 
 enum reg_src { SRC_GPR, SRC_SEL, SRC_ST, SRC_FPU, SRC_XMM, SRC_MXCSR, SRC_SYS };
 enum { FEAT_CORE, FEAT_SSE, FEAT_SEG, FEAT_CTRL, N_FEAT };
@@ -142,25 +145,16 @@ static void build_xml(void)
 		snprintf(xml + n, sizeof(xml) - n, "</target>");
 }
 
-const char *gdb_target_xml(void)
+static const char *target_xml(void)
 {
 	if (!xml[0])
 		build_xml(); /* one thread (the stub's) ever calls this */
 	return xml;
 }
 
-unsigned gdb_reg_bytes(unsigned n)
+static unsigned reg_bytes(unsigned n)
 {
 	return n < GDB_NREGS ? regs[n].bytes : 0;
-}
-
-unsigned gdb_regs_total_bytes(void)
-{
-	unsigned t = 0;
-
-	for (unsigned i = 0; i < GDB_NREGS; i++)
-		t += regs[i].bytes;
-	return t;
 }
 
 static uint64_t fpu_word(const hvt_x86_sysregs *s, unsigned i)
@@ -177,9 +171,10 @@ static uint64_t sys_word(const hvt_x86_sysregs *s, unsigned i)
 	return v[i & 7];
 }
 
-void gdb_reg_read(unsigned n, const hvt_regs *r, const hvt_x86_sysregs *s, uint8_t *out)
+static void reg_read(unsigned n, const hvt_regs *r, const struct gdb_sys *gs, uint8_t *out)
 {
 	const struct reg_desc *d = &regs[n];
+	const hvt_x86_sysregs *s = &gs->x86;
 	uint64_t v = 0;
 
 	memset(out, 0, d->bytes);
@@ -196,7 +191,7 @@ void gdb_reg_read(unsigned n, const hvt_regs *r, const hvt_x86_sysregs *s, uint8
 		out[b] = (uint8_t)(v >> (8 * b));
 }
 
-int gdb_reg_write(unsigned n, hvt_regs *r, const uint8_t *in, size_t len)
+static int reg_write(unsigned n, hvt_regs *r, const uint8_t *in, size_t len)
 {
 	uint64_t v = 0;
 
@@ -209,3 +204,29 @@ int gdb_reg_write(unsigned n, hvt_regs *r, const uint8_t *in, size_t len)
 	r->r[regs[n].idx] = v;
 	return 0;
 }
+
+static int sys_read(const hvt_backend_ops *ops, hvt_backend_vcpu *bv, struct gdb_sys *out)
+{
+	if (!ops->vcpu_get_x86_sysregs)
+		return -1;
+	return ops->vcpu_get_x86_sysregs(bv, &out->x86) < 0 ? -1 : 0;
+}
+
+const struct gdb_arch gdb_arch_x86_64 = {
+	.name = "x86-64",
+	.gdb_client = "gdb",
+	.triple = "x86_64-unknown-none",
+	.nregs = GDB_NREGS,
+	.n_gpr = N_GPR,
+	.pc = HVT_X86_RIP,
+	.gdb_pc = 16,
+	.gdb_sp = 7,
+	.target_xml = target_xml,
+	.reg_bytes = reg_bytes,
+	.reg_read = reg_read,
+	.reg_write = reg_write,
+	.sys_read = sys_read,
+	.translate = gdb_x86_translate,
+	.irq_entry = gdb_x86_irq_entry,
+	.halt_bp = gdb_x86_halt_bp,
+};

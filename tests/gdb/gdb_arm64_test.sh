@@ -16,10 +16,7 @@ set -u
 CASE=$1 HVT=$2 GUESTS=$3 WORK=$4/a64_$1
 mkdir -p "$WORK" || exit 1
 rm -f "$WORK"/*
-FAILS=0
-fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
-ok() { echo "ok: $*"; }
-need() { command -v "$1" > /dev/null 2>&1 || { echo "SKIP: $1 is not installed"; exit 77; }; }
+. "$(dirname "$0")/gdb_lib.sh"
 
 [ -x "$GUESTS/timer" ] ||
 	{ echo "SKIP: the arm64 guests are not built (needs gcc-aarch64-linux-gnu)"; exit 77; }
@@ -34,28 +31,6 @@ record() {
 	"$HVT" replay --extract-image "$t.elf" "$t" 2> /dev/null || { echo "FAIL: --extract-image"; exit 1; }
 	cmp -s "$t.elf" "$GUESTS/$g" || { echo "FAIL: --extract-image differs from $g"; exit 1; }
 }
-
-# serve TRACE: starts the stub on a free port; sets PORT and STUB_PID
-serve() {
-	timeout -k 5 300 "$HVT" replay --gdb 127.0.0.1:0 "$1" > "$1.stub.out" 2> "$1.stub.err" &
-	STUB_PID=$!
-	PORT=
-	for i in $(seq 1 100); do
-		PORT=$(sed -n 's/.*serving the replay to gdb on 127.0.0.1:\([0-9]*\).*/\1/p' "$1.stub.err")
-		[ -n "$PORT" ] && break
-		sleep 0.1
-	done
-	[ -n "$PORT" ] || { echo "FAIL: the stub did not listen"; cat "$1.stub.err"; exit 1; }
-}
-
-finish() {
-	wait "$STUB_PID"
-	rc=$?
-	if [ $rc -ne 0 ]; then fail "the stub exited $rc"; tail -20 "$1.stub.err"; else ok "stub exited 0"; fi
-}
-
-between() { sed -n "/^$1\$/,/^$2\$/p" "$3" | grep -v "^$1\$\|^$2\$"; }
-expect() { if grep -q -- "$2" "$3"; then ok "$1"; else fail "$1 (no '$2')"; fi; }
 
 case_timer() {
 	need gdb-multiarch

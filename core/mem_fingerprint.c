@@ -87,8 +87,29 @@ int hvt_mem_fp_restart(hvt_mem_fp *fp)
 	uint64_t t0 = hvt_monotonic_ns();
 	int rc = fp->m->ops->vm_dirty_log ? collect(fp) : 0;
 
-	memset(fp->dirty, 0, (size_t)((fp->n_pages + 63) / 64) * sizeof(uint64_t));
+	memset(fp->dirty, 0, hvt_mem_fp_words(fp) * sizeof(uint64_t));
 	fp->take_ns += hvt_monotonic_ns() - t0;
+	return rc;
+}
+
+size_t hvt_mem_fp_words(const hvt_mem_fp *fp)
+{
+	return (size_t)((fp->n_pages + 63) / 64);
+}
+
+int hvt_mem_fp_save(hvt_mem_fp *fp, uint64_t *words)
+{
+	int rc = fp->m->ops->vm_dirty_log ? collect(fp) : 0;
+
+	memcpy(words, fp->dirty, hvt_mem_fp_words(fp) * sizeof(uint64_t));
+	return rc;
+}
+
+int hvt_mem_fp_load(hvt_mem_fp *fp, const uint64_t *words)
+{
+	int rc = fp->m->ops->vm_dirty_log ? collect(fp) : 0; /* the abandoned path's */
+
+	memcpy(fp->dirty, words, hvt_mem_fp_words(fp) * sizeof(uint64_t));
 	return rc;
 }
 

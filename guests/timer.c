@@ -10,10 +10,14 @@
 #define TIMER_HALT_TICKS 5
 
 static volatile uint64_t ticks;
+/* Where each tick landed, in a page of its own that only the handler
+ * writes: memory the first landing never saw written (the gdb stub's
+ * rewind test needs such a page). */
+static volatile uint64_t landed_at[512] __attribute__((aligned(4096)));
 
 __attribute__((interrupt)) static void on_tick(struct hvt_irq_frame *frame)
 {
-	(void)frame;
+	landed_at[ticks % 512] = frame->rip;
 	ticks++;
 }
 

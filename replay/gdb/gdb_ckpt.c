@@ -34,6 +34,7 @@ static void ckpt_free_one(struct gdb_ckpt *c, unsigned n_vcpus)
 	free(c->vcpus);
 	free(c->finished);
 	free(c->pending_vec);
+	free(c->fp_dirty);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -104,6 +105,13 @@ static int take_vcpus(struct hvt_gdb *s, struct gdb_ckpt *c)
 	memcpy(c->pending_vec, s->pending_vec, n * sizeof(*c->pending_vec));
 	memcpy(c->finished, s->finished, n);
 	c->sched_slice = s->rp.sched_slice; /* the schedule's position, with the streams' */
+	/* The landings' written-page set: the next landing's fingerprint. */
+	size_t words = hvt_mem_fp_words(&s->rp.fp);
+	if (!(c->fp_dirty = malloc(words * sizeof(uint64_t))))
+		return HVT_E_NOMEM;
+	if (hvt_mem_fp_save(&s->rp.fp, c->fp_dirty) < 0)
+		return HVT_E_BACKEND;
+	c->bytes += words * sizeof(uint64_t);
 	for (unsigned v = 0; v < n; v++) {
 		uint8_t buf[HVT_VCPU_STATE_MAX_BYTES];
 		if (s->rp.m->ops->vcpu_state_save(s->rp.vcpus[v].bv, buf, sizeof(buf),
@@ -240,6 +248,8 @@ int gdb_ckpt_restore(struct hvt_gdb *s, size_t i)
 			return rc;
 	s->g = c->g;
 	s->rp.sched_slice = c->sched_slice;
+	if (hvt_mem_fp_load(&s->rp.fp, c->fp_dirty) < 0)
+		return HVT_E_BACKEND;
 	/* The engine goes on as if nothing had failed or stopped. */
 	pthread_mutex_lock(&s->rp.mu);
 	s->rp.outcome = HVT_REPLAY_OK;

@@ -133,6 +133,7 @@ struct gdb_ckpt {
 	size_t n_pages;
 	size_t bytes;              /* memory this checkpoint holds */
 	uint64_t sched_slice;      /* a serialized recording's slice running then */
+	uint64_t *fp_dirty;        /* pages written since the previous landing, then */
 };
 
 struct gdb_ckpts {

@@ -5,6 +5,9 @@
 #   timer     break on a guest function, continue to its 3rd hit, print a guest
 #             variable, reverse-continue to hit 2, continue forward to identical
 #             registers, stepi / reverse-stepi to the same PC, monitor when
+#   rewind    from just after the 3rd tick's handler back to a bookmark at the
+#             start (monitor checkpoint / restart) and forward again: the
+#             re-execution lands every tick again
 #   watch     a write watchpoint on a guest variable forward and in reverse (flaky)
 #   threads   two vCPUs are two threads; breakpoints hit in each; reverse on both
 #   lldb      one lldb session: break, continue, register read
@@ -97,6 +100,46 @@ G
 	if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then ok "stepi / reverse-stepi: same PC ($s1)"
 	else fail "stepi gave '$s1', stepi + reverse-stepi '$s2'"; fi
 	expect "monitor when" "^event [0-9]* of [0-9]*" "$out"
+}
+
+case_rewind() {
+	t=$WORK/timer.hvt
+	record timer "$t"
+	serve "$t"
+	cat > "$WORK/s.gdb" <<'G'
+set pagination off
+target remote 127.0.0.1:@PORT@
+break hvt_main
+continue
+monitor checkpoint
+delete
+break on_tick
+continue
+continue
+continue
+tbreak *(*(long *)$rsp)
+continue
+delete
+monitor restart 0
+maint flush register-cache
+echo B1\n
+print $pc == hvt_main
+echo B1E\n
+continue
+kill
+G
+	run_gdb "$t" "$WORK/s.gdb"
+	finish "$t"
+	out=$t.gdb.out
+	# Since its last landing the handler wrote landed_at[], a page the first
+	# landing's memory fingerprint (pages written since the start) does not
+	# cover: back at the start, that landing must match again going forward.
+	b1=$(between B1 B1E "$out")
+	[ "${b1#*= }" = "1" ] && ok "monitor restart 0: back at hvt_main, before the first tick" ||
+		fail "monitor restart 0: '$b1'"
+	grep -q "diverged" "$out" && fail "the replay diverged going forward again" ||
+		ok "no divergence going forward again over every tick"
+	expect "forward again to the end" "No more reverse-execution history" "$out"
 }
 
 case_watch() {

@@ -53,6 +53,16 @@ int hvt_mem_fp_take(hvt_mem_fp *fp, int method, uint64_t *out);
  * from now on. */
 int hvt_mem_fp_restart(hvt_mem_fp *fp);
 
+/* The written-page set as a checkpoint keeps it (replay/gdb): a restore
+ * must bring it back, or the next HVT_FP_DIRTY fingerprint would cover the
+ * pages written on the abandoned path. hvt_mem_fp_words: its size in u64
+ * words. save folds the backend's pending log in first; load discards the
+ * backend's pending log, so the next fingerprint covers the saved set plus
+ * what the guest writes from then on. No vCPU runs. */
+size_t hvt_mem_fp_words(const hvt_mem_fp *fp);
+int hvt_mem_fp_save(hvt_mem_fp *fp, uint64_t *words);
+int hvt_mem_fp_load(hvt_mem_fp *fp, const uint64_t *words);
+
 /* The extension bytes, and their check: 0, or HVT_E_BAD_EVENT for an unknown
  * method or non-zero reserved bytes. */
 void hvt_mem_fp_put(uint8_t ext[HVT_FP_EXT_BYTES], int method, uint64_t value);

@@ -115,6 +115,17 @@ struct hvt_col_reader {
 	uint64_t time_ns;
 	uint64_t entry_ns;
 	int have_entry;
+	/* The shapes again as one array per field, for decoding straight into
+	 * the caller's arrays (columns_soa.c builds them on first use). */
+	struct {
+		uint64_t *pc, *addr, *syndrome, *fault_va;
+		uint32_t *size, *count, *raw_reason;
+		uint16_t *flags;
+		uint8_t *type, *kind;
+	} sc;
+	void *sc_mem;
+	uint32_t sc_cap;                    /* shapes sc_mem has room for */
+	int sc_ready;                       /* sc holds this chunk's shapes */
 };
 
 /* Parses the dictionary and locates every column of a payload of raw_bytes

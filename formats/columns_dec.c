@@ -22,6 +22,9 @@ void hvt_col_reader_free(struct hvt_col_reader *r)
 {
 	free(r->tmpl);
 	free(r->last_value);
+	free(r->sc_mem);
+	r->sc_mem = NULL;
+	r->sc_cap = 0;
 	r->tmpl = NULL;
 	r->last_value = NULL;
 	r->shapes_cap = 0;
@@ -141,6 +144,7 @@ int hvt_col_open(struct hvt_col_reader *r, const uint8_t *raw, size_t raw_bytes,
 	r->have_entry = 0;
 	r->entry_ns = 0;
 	r->data_used = 0;
+	r->sc_ready = 0;
 	if ((*why = read_shapes(r, &p, end, &err)) != NULL)
 		return err;
 	r->sid.width = r->nshapes <= 256 ? 1 : 2;

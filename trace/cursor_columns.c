@@ -37,10 +37,12 @@ static int fill_columns(hvt_chunk_cursor *c, const struct hvt_columns *o, uint32
 		return hvt_cursor_fail(c, got, why);
 	}
 	uint64_t seq = h->first_seq + c->decoded;
-	for (int i = 0; o->stream && i < got; i++)
-		o->stream[at + (uint32_t)i] = h->stream;
-	for (int i = 0; o->seq && i < got; i++)
-		o->seq[at + (uint32_t)i] = seq + (uint64_t)i;
+	uint32_t *restrict stream = o->stream ? o->stream + at : NULL, id = h->stream;
+	uint64_t *restrict seqs = o->seq ? o->seq + at : NULL;
+	for (int i = 0; stream && i < got; i++)
+		stream[i] = id;
+	for (int i = 0; seqs && i < got; i++)
+		seqs[i] = seq + (uint64_t)i;
 	c->decoded += (uint32_t)got;
 	return got;
 }

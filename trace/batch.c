@@ -40,6 +40,7 @@ struct hvt_batch_reader {
 	hvt_reader *r;
 	unsigned columns;      /* HVT_COLUMN_* the caller's arrays hold */
 	unsigned fields;       /* HVT_FIELD_* the cursors decode */
+	struct hvt_columns_plan plan; /* the arrays a staged run copies */
 	struct bstream *s;     /* one per stream, in stream id order */
 	uint32_t ns;
 	int err;               /* final until rewind or seek */
@@ -92,6 +93,7 @@ int hvt_batch_reader_create(hvt_reader *r, unsigned columns, hvt_batch_reader **
 	b->r = r;
 	b->columns = columns;
 	b->fields = fields_of(columns);
+	hvt_columns_plan(&b->plan, columns);
 	b->ns = r->nstreams;
 	b->s = calloc(b->ns ? b->ns : 1, sizeof(*b->s));
 	int err = b->s ? 0 : HVT_E_NOMEM;
@@ -208,7 +210,7 @@ static uint32_t copy_run(hvt_batch_reader *b, struct bstream *s, const struct hv
 		left = room;
 	while (n < left && s->st.time_ns[s->st_i + n] <= bound)
 		n++;
-	hvt_columns_copy(o, at, &s->st, s->st_i, n, b->columns);
+	hvt_columns_copy(&b->plan, o, at, &s->st, s->st_i, n);
 	for (uint32_t i = 0; o->stream && i < n; i++)
 		o->stream[at + i] = s->ss->id;
 	for (uint32_t i = 0; o->seq && i < n; i++)

@@ -134,13 +134,20 @@ size_t hvt_stream_first_chunk_reaching(const hvt_reader *r, const struct hvt_str
 /* columns.c: struct hvt_columns by its table. take: the options rule of
  * api.h (NULL is HVT_E_INVAL); entry_bytes: one entry of every array of
  * mask; carve: arrays of mask, entries long, out of mem (entry_bytes *
- * entries); put: one event at entry at; copy: n entries of the arrays of
- * mask that both set. */
+ * entries); put: one event at entry at; plan: the arrays of mask but stream
+ * and seq (which a copy generates); copy: n entries of the planned arrays,
+ * which both dst and src set. */
+struct hvt_columns_plan {
+	uint8_t n;
+	uint16_t off[24];  /* offsetof the array pointer in struct hvt_columns */
+	uint8_t size[24];  /* its entry size */
+};
 int hvt_columns_take(struct hvt_columns *dst, const struct hvt_columns *user);
 size_t hvt_columns_entry_bytes(unsigned mask);
 void hvt_columns_carve(struct hvt_columns *c, unsigned mask, uint32_t entries, void *mem);
 void hvt_columns_put(const struct hvt_columns *c, uint32_t at, const hvt_event *ev);
-void hvt_columns_copy(const struct hvt_columns *dst, uint32_t dst_at, const struct hvt_columns *src,
-		      uint32_t src_at, uint32_t n, unsigned mask);
+void hvt_columns_plan(struct hvt_columns_plan *p, unsigned mask);
+void hvt_columns_copy(const struct hvt_columns_plan *p, const struct hvt_columns *dst,
+		      uint32_t dst_at, const struct hvt_columns *src, uint32_t src_at, uint32_t n);
 
 #endif

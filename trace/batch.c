@@ -84,7 +84,8 @@ static int stream_init(hvt_batch_reader *b, struct bstream *s, const struct hvt_
 
 int hvt_batch_reader_create(hvt_reader *r, unsigned columns, hvt_batch_reader **out)
 {
-	if (!r || !out || !columns || (columns & ~HVT_COLUMNS_ALL))
+	/* pick() keeps one head per stream on its stack: the format's limit. */
+	if (!r || !out || !columns || (columns & ~HVT_COLUMNS_ALL) || r->nstreams > HVT_MAX_STREAMS)
 		return HVT_E_INVAL;
 	*out = NULL;
 	hvt_batch_reader *b = calloc(1, sizeof(*b));

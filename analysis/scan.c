@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define AN_MAX_THREADS 64u
+#define SCAN_BATCH 1024u /* events a worker decodes at once, column by column */
 
 struct scan_shared {
 	hvt_reader *r;
@@ -28,6 +29,8 @@ struct scan_worker {
 	uint64_t err_chunk;
 	char msg[256];
 	int reports_progress;   /* 1 for the one worker that calls o->progress */
+	struct hvt_columns cols; /* without a hook: the columns the aggregate reads */
+	void *cols_mem;
 };
 
 /* Whether the filter can exclude a whole chunk from its header alone. */
@@ -52,15 +55,24 @@ static void note_failure(struct scan_worker *w, uint64_t chunk, int err, const c
 		;
 }
 
+/* Without a hook, a chunk is decoded column by column into the worker's
+ * arrays (only the columns the aggregate reads) and folded a batch at a
+ * time; a hook (the report) sees whole events. */
 static int scan_chunk(struct scan_worker *w, hvt_chunk_cursor *c, uint64_t i)
 {
 	const struct an_scan_opts *o = w->sh->o;
 	const struct an_scan_hook *h = o->hook;
 	const hvt_event *ev;
 	int rc = hvt_chunk_cursor_load(c, i);
-	while (rc == 0 && (rc = hvt_chunk_cursor_next(c, &ev)) == 1) {
+	if (!h) {
+		int n = 0;
+		while (rc == 0 && (n = hvt_chunk_cursor_next_columns(c, &w->cols)) > 0)
+			rc = an_agg_take_columns(&w->agg, o, &w->cols, (uint32_t)n);
+		rc = rc ? rc : n;
+	}
+	while (h && rc == 0 && (rc = hvt_chunk_cursor_next(c, &ev)) == 1) {
 		rc = an_agg_take(&w->agg, o, ev);
-		if (rc == 0 && h)
+		if (rc == 0)
 			rc = h->take(w->part, ev);
 	}
 	if (rc < 0)
@@ -68,21 +80,49 @@ static int scan_chunk(struct scan_worker *w, hvt_chunk_cursor *c, uint64_t i)
 	return rc < 0 ? rc : 0;
 }
 
+/* The worker's column arrays (SCAN_BATCH events of the aggregate's
+ * columns), carved out of one allocation. */
+static int cols_init(struct scan_worker *w)
+{
+	unsigned want = an_agg_columns(w->sh->o->by);
+	uint8_t *p = malloc((size_t)SCAN_BATCH * (5 * 8 + 4 + 2 + 1 + 1));
+	struct hvt_columns c = HVT_COLUMNS_INIT;
+	if (!p)
+		return HVT_E_NOMEM;
+	w->cols_mem = p;
+	c.capacity = SCAN_BATCH;
+	c.time_ns = (uint64_t *)(void *)p, p += SCAN_BATCH * 8;
+	c.value = (uint64_t *)(void *)p, p += SCAN_BATCH * 8;
+	c.duration_ns = (uint64_t *)(void *)p, p += SCAN_BATCH * 8;
+	c.addr = want & HVT_COLUMN_ADDR ? (uint64_t *)(void *)p : NULL, p += SCAN_BATCH * 8;
+	c.syndrome = want & HVT_COLUMN_SYNDROME ? (uint64_t *)(void *)p : NULL, p += SCAN_BATCH * 8;
+	c.stream = (uint32_t *)(void *)p, p += SCAN_BATCH * 4;
+	c.flags = (uint16_t *)(void *)p, p += SCAN_BATCH * 2;
+	c.type = p, p += SCAN_BATCH;
+	c.kind = p;
+	w->cols = c;
+	return 0;
+}
+
 static void *scan_worker_run(void *arg)
 {
 	struct scan_worker *w = arg;
 	struct scan_shared *sh = w->sh;
 	struct hvt_chunk_info ci;
-	hvt_chunk_cursor *c;
+	hvt_chunk_cursor *c = NULL;
 	uint64_t i;
 	int err = hvt_chunk_cursor_create(sh->r, &c);
+	if (!err && !sh->o->hook)
+		err = cols_init(w);
 	if (err) {
+		hvt_chunk_cursor_free(c);
 		note_failure(w, 0, err, hvt_strerror(err));
 		return NULL;
 	}
-	/* an_agg_take reads kind, addr, stream and time (always decoded),
+	/* The aggregate reads kind, addr, stream and time (always decoded),
 	 * duration and value (exec time): a v2 trace's other columns (run time,
-	 * register checksums, data) are skipped, not decoded. A hook (the
+	 * register checksums, data) are skipped, not decoded, and the ones it
+	 * reads land in the worker's arrays (an_agg_columns). A hook (the
 	 * report) sees whole events: it draws marker labels from their data. */
 	if (!sh->o->hook)
 		hvt_chunk_cursor_set_fields(c, HVT_FIELD_DURATION | HVT_FIELD_VALUE);
@@ -100,6 +140,8 @@ static void *scan_worker_run(void *arg)
 			sh->o->progress(sh->o->progress_ctx, done, sh->nchunks);
 	}
 	hvt_chunk_cursor_free(c);
+	free(w->cols_mem);
+	w->cols_mem = NULL;
 	return NULL;
 }
 

@@ -20,7 +20,7 @@
 
 #define BATCH 256
 #define CHUNK_HEADER_BYTES 72u /* formats/FORMAT.md */
-#define ROUNDS 3               /* reader figures: best of, interleaving v1 and v2 */
+#define ROUNDS 3               /* reader figures: best of (-r), interleaving v1 and v2 */
 
 static void emit(const char *bench, const char *metric, double value, const char *unit)
 {
@@ -154,6 +154,85 @@ __attribute__((noinline)) static uint64_t read_all(hvt_reader *r, uint64_t *sum)
 	return got;
 }
 
+/* The columns of a columnar read: every field, or what `hvtrace stats`
+ * (by kind, the default) reads of an event. */
+#define COLS_STATS                                                                  \
+	(HVT_COLUMN_TIME_NS | HVT_COLUMN_STREAM | HVT_COLUMN_TYPE | HVT_COLUMN_KIND |     \
+	 HVT_COLUMN_FLAGS | HVT_COLUMN_DURATION_NS | HVT_COLUMN_VALUE)
+#define COL_BATCH 4096u
+
+/* Arrays for COL_BATCH events of every field; cols sets those of mask. */
+static struct hvt_columns col_arrays(unsigned mask)
+{
+	static uint64_t u64[9][COL_BATCH];
+	static uint32_t u32[6][COL_BATCH];
+	static uint16_t u16[COL_BATCH];
+	static uint8_t u8[2][COL_BATCH];
+	static const uint8_t *data[COL_BATCH];
+	struct hvt_columns c = HVT_COLUMNS_INIT;
+	c.capacity = COL_BATCH;
+#define ARR(bit, f, a) c.f = (mask & (bit)) ? (a) : NULL
+	ARR(HVT_COLUMN_TIME_NS, time_ns, u64[0]);
+	ARR(HVT_COLUMN_SEQ, seq, u64[1]);
+	ARR(HVT_COLUMN_PC, pc, u64[2]);
+	ARR(HVT_COLUMN_ADDR, addr, u64[3]);
+	ARR(HVT_COLUMN_VALUE, value, u64[4]);
+	ARR(HVT_COLUMN_DURATION_NS, duration_ns, u64[5]);
+	ARR(HVT_COLUMN_RUN_NS, run_ns, u64[6]);
+	ARR(HVT_COLUMN_SYNDROME, syndrome, u64[7]);
+	ARR(HVT_COLUMN_FAULT_VA, fault_va, u64[8]);
+	ARR(HVT_COLUMN_STREAM, stream, u32[0]);
+	ARR(HVT_COLUMN_SIZE, size, u32[1]);
+	ARR(HVT_COLUMN_COUNT, count, u32[2]);
+	ARR(HVT_COLUMN_RAW_REASON, raw_reason, u32[3]);
+	ARR(HVT_COLUMN_REGS_HASH, regs_hash, u32[4]);
+	ARR(HVT_COLUMN_DATA, data_len, u32[5]);
+	ARR(HVT_COLUMN_DATA, data, data);
+	ARR(HVT_COLUMN_FLAGS, flags, u16);
+	ARR(HVT_COLUMN_TYPE, type, u8[0]);
+	ARR(HVT_COLUMN_KIND, kind, u8[1]);
+#undef ARR
+	return c;
+}
+
+/* Merged columnar read of every event (hvt_batch_reader): what a consumer
+ * of struct-of-arrays batches costs. Its own function for callgrind
+ * (--toggle-collect=read_columns). */
+__attribute__((noinline)) static uint64_t read_columns(hvt_reader *r, unsigned mask, uint64_t *sum)
+{
+	struct hvt_columns c = col_arrays(mask);
+	hvt_batch_reader *b;
+	uint64_t got = 0;
+	int n;
+	if (hvt_batch_reader_create(r, mask, &b) != 0)
+		exit(70);
+	while ((n = hvt_batch_reader_next(b, &c)) > 0) {
+		uint64_t s = 0;
+		for (int i = 0; i < n; i++)
+			s += c.duration_ns[i]; /* touch the batch like an analysis would */
+		*sum += s;
+		got += (uint64_t)n;
+	}
+	hvt_batch_reader_free(b);
+	return n < 0 ? 0 : got;
+}
+
+/* Seconds (CPU time) for one merged columnar read of path. */
+static double time_columns(const char *path, uint64_t n, unsigned mask)
+{
+	hvt_reader *r = open_reader(path);
+	uint64_t sum = 0, t0 = cpu_now();
+	uint64_t got = read_columns(r, mask, &sum);
+	uint64_t t = cpu_now() - t0;
+	hvt_reader_close(r);
+	if (got != n || !sum) {
+		fprintf(stderr, "hvt-bench: columnar read %llu of %llu events\n",
+			(unsigned long long)got, (unsigned long long)n);
+		exit(70);
+	}
+	return (double)t / 1e9;
+}
+
 /* Seconds for one merged read of path (n events expected). */
 static double time_reader(const char *path, uint64_t n)
 {
@@ -203,39 +282,54 @@ static double time_zstd_floor(const char *path, uint64_t n)
 	return secs;
 }
 
-/* Reader and floor for v1 and v2, interleaved, best of ROUNDS each, in CPU
- * seconds of the one thread doing it; then rates and reader/floor ratios.
- * paths[0] is v1, paths[1] v2. */
-static void bench_reader(const char *const paths[2], uint64_t n)
+static void keep_best(double *best, double s)
 {
-	double rd[2] = {1e30, 1e30}, fl[2] = {1e30, 1e30};
-	for (int k = 0; k < ROUNDS; k++) {
+	*best = s < *best ? s : *best;
+}
+
+static void emit_rate(const char *what, int v, uint64_t n, double secs, double floor_secs)
+{
+	char bench[64];
+	snprintf(bench, sizeof(bench), "%s_v%d", what, v);
+	emit(bench, "events_per_s", (double)n / secs, "events/s");
+	if (floor_secs > 0)
+		emit(bench, "over_zstd_floor", floor_secs / secs, "x");
+}
+
+/* Reader (hvt_reader_next), columnar reader (every field; stats' fields)
+ * and floor for v1 and v2, interleaved, best of `rounds` each, in CPU
+ * seconds of the one thread doing it; then rates and ratios to the floor.
+ * paths[0] is v1, paths[1] v2. */
+static void bench_reader(const char *const paths[2], uint64_t n, int rounds)
+{
+	double rd[2] = {1e30, 1e30}, all[2] = {1e30, 1e30}, st[2] = {1e30, 1e30};
+	double fl[2] = {1e30, 1e30};
+	for (int k = 0; k < rounds; k++) {
 		for (int v = 0; v < 2; v++) {
-			double s = time_reader(paths[v], n);
-			rd[v] = s < rd[v] ? s : rd[v];
-			s = time_zstd_floor(paths[v], n);
-			fl[v] = s < fl[v] ? s : fl[v];
+			keep_best(&rd[v], time_reader(paths[v], n));
+			keep_best(&all[v], time_columns(paths[v], n, HVT_COLUMNS_ALL));
+			keep_best(&st[v], time_columns(paths[v], n, COLS_STATS));
+			keep_best(&fl[v], time_zstd_floor(paths[v], n));
 		}
 	}
 	for (int v = 0; v < 2; v++) {
-		char bench[64];
-		snprintf(bench, sizeof(bench), "reader_merged_v%d", v + 1);
-		emit(bench, "events_per_s", (double)n / rd[v], "events/s");
-		snprintf(bench, sizeof(bench), "zstd_floor_v%d", v + 1);
-		emit(bench, "events_per_s", (double)n / fl[v], "events/s");
-		snprintf(bench, sizeof(bench), "reader_over_floor_v%d", v + 1);
-		emit(bench, "ratio", fl[v] / rd[v], "x");
+		emit_rate("reader_merged", v + 1, n, rd[v], fl[v]);
+		emit_rate("reader_columns_all", v + 1, n, all[v], fl[v]);
+		emit_rate("reader_columns_stats", v + 1, n, st[v], fl[v]);
+		emit_rate("zstd_floor", v + 1, n, fl[v], 0);
 	}
 }
 
-/* --read PATH: one merged read, for callgrind. */
-static int read_only(const char *path)
+/* --read PATH [all|stats]: one merged read (hvt_reader_next, or columnar
+ * with every field or stats' fields), for callgrind. */
+static int read_only(const char *path, const char *cols)
 {
 	hvt_reader *r = open_reader(path);
 	struct hvt_trace_info in;
 	uint64_t sum = 0;
 	hvt_reader_get_info(r, &in);
-	uint64_t got = read_all(r, &sum);
+	uint64_t got = !cols ? read_all(r, &sum)
+		: read_columns(r, strcmp(cols, "stats") == 0 ? COLS_STATS : HVT_COLUMNS_ALL, &sum);
 	hvt_reader_close(r);
 	printf("{\"bench\": \"read\", \"metric\": \"events\", \"value\": %llu, \"unit\": \"count\"}\n",
 	       (unsigned long long)got);
@@ -301,24 +395,28 @@ int main(int argc, char **argv)
 {
 	uint64_t n = 2000000;
 	const char *dir = "/tmp";
-	int c, keep = 0;
-	if (argc == 3 && strcmp(argv[1], "--read") == 0)
-		return read_only(argv[2]);
-	while ((c = getopt(argc, argv, "n:d:kh")) != -1) {
+	int c, keep = 0, rounds = ROUNDS;
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "--read") == 0)
+		return read_only(argv[2], argc == 4 ? argv[3] : NULL);
+	while ((c = getopt(argc, argv, "n:d:r:kh")) != -1) {
 		if (c == 'n')
 			n = strtoull(optarg, NULL, 0);
+		else if (c == 'r')
+			rounds = atoi(optarg) > 0 ? atoi(optarg) : ROUNDS;
 		else if (c == 'd')
 			dir = optarg;
 		else if (c == 'k')
 			keep = 1;
 		else {
 			fprintf(c == 'h' ? stdout : stderr,
-				"usage: hvt-bench [-n EVENTS] [-d DIR] [-k]\n"
-				"       hvt-bench --read TRACE\n"
+				"usage: hvt-bench [-n EVENTS] [-d DIR] [-r ROUNDS] [-k]\n"
+				"       hvt-bench --read TRACE [all|stats]\n"
 				"Writer hot path, background encode rate, bytes/event on the mixed\n"
-				"and repetitive synthetic streams, reader rate against the zstd-only\n"
-				"floor of the same chunks: format v1 and v2 side by side. JSON lines on\n"
-				"stdout. -k keeps DIR/hvt-bench-mixed-v{1,2}.hvt (for --read).\n");
+				"and repetitive synthetic streams, reader rates (hvt_reader_next, and\n"
+				"columnar batches of every field or of stats' fields) against the\n"
+				"zstd-only floor of the same chunks, best of ROUNDS (3) in CPU time:\n"
+				"format v1 and v2 side by side. JSON lines on stdout. -k keeps\n"
+				"DIR/hvt-bench-mixed-v{1,2}.hvt (for --read; all|stats: columnar).\n");
 			return c == 'h' ? 0 : 64;
 		}
 	}
@@ -337,7 +435,7 @@ int main(int argc, char **argv)
 		bench_encode("repetitive", rep, evs, n, v);
 	free(evs);
 	const char *const paths[2] = {mixed[0], mixed[1]};
-	bench_reader(paths, n);
+	bench_reader(paths, n, rounds);
 	for (int v = 1; v <= 2; v++) {
 		bench_parallel(mixed[v - 1], n, 1, v);
 		bench_parallel(mixed[v - 1], n, 2, v);

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "hvtrace/event.h"
 
@@ -114,6 +115,17 @@ struct hvt_col_reader {
 	uint64_t time_ns;
 	uint64_t entry_ns;
 	int have_entry;
+	/* The shapes again as one array per field, for decoding straight into
+	 * the caller's arrays (columns_soa.c builds them on first use). */
+	struct {
+		uint64_t *pc, *addr, *syndrome, *fault_va;
+		uint32_t *size, *count, *raw_reason;
+		uint16_t *flags;
+		uint8_t *type, *kind;
+	} sc;
+	void *sc_mem;
+	uint32_t sc_cap;                    /* shapes sc_mem has room for */
+	int sc_ready;                       /* sc holds this chunk's shapes */
 };
 
 /* Parses the dictionary and locates every column of a payload of raw_bytes
@@ -129,5 +141,55 @@ int hvt_col_next_batch(struct hvt_col_reader *r, hvt_event *out, uint32_t max, u
 /* After the last batch: every data byte was used (when data was decoded). */
 const char *hvt_col_end_problem(const struct hvt_col_reader *r);
 void hvt_col_reader_free(struct hvt_col_reader *r);
+
+/* Decodes the next min(max, left) events into the arrays of o that are set,
+ * at entries at..at+count (columns_soa.c: the columnar read of reader.h;
+ * stream and seq are the caller's). Returns the count or a negative error
+ * with *why, *bad_index the failing event counted from the first decoded. */
+struct hvt_columns;
+int hvt_col_next_columns(struct hvt_col_reader *r, const struct hvt_columns *o, uint32_t at,
+			 uint32_t max, uint32_t *bad_index, const char **why);
+
+/* Shared by both decoders. The first event of a batch (sid: shape ids, dt:
+ * time deltas) that breaks a check, for the message: the slow path. */
+int hvt_col_batch_problem(const struct hvt_col_reader *r, uint32_t n, const uint64_t *sid,
+			  const uint64_t *dt, uint32_t *bad_index, const char **why);
+
+/* Values k..k+n of a column into out: plane by plane, so each inner loop is
+ * a byte gather the compiler vectorizes. */
+static inline void hvt_col_gather(const struct hvt_col_plane *c, uint32_t events, uint32_t k,
+				  uint32_t n, uint64_t *out)
+{
+	const uint8_t *pl = c->p + k;
+	if (!c->width) {
+		memset(out, 0, n * sizeof(*out));
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = pl[i];
+	for (uint8_t b = 1; b < c->width; b++) {
+		pl += events;
+		for (uint32_t i = 0; i < n; i++)
+			out[i] |= (uint64_t)pl[i] << (8 * b);
+	}
+}
+
+/* The same into 32-bit values (shape ids, register checksums: width <= 4). */
+static inline void hvt_col_gather32(const struct hvt_col_plane *c, uint32_t events, uint32_t k,
+				    uint32_t n, uint32_t *out)
+{
+	const uint8_t *pl = c->p + k;
+	if (!c->width) {
+		memset(out, 0, n * sizeof(*out));
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = pl[i];
+	for (uint8_t b = 1; b < c->width && b < 4; b++) {
+		pl += events;
+		for (uint32_t i = 0; i < n; i++)
+			out[i] |= (uint32_t)pl[i] << (8 * b);
+	}
+}
 
 #endif

@@ -22,6 +22,9 @@ void hvt_col_reader_free(struct hvt_col_reader *r)
 {
 	free(r->tmpl);
 	free(r->last_value);
+	free(r->sc_mem);
+	r->sc_mem = NULL;
+	r->sc_cap = 0;
 	r->tmpl = NULL;
 	r->last_value = NULL;
 	r->shapes_cap = 0;
@@ -141,6 +144,7 @@ int hvt_col_open(struct hvt_col_reader *r, const uint8_t *raw, size_t raw_bytes,
 	r->have_entry = 0;
 	r->entry_ns = 0;
 	r->data_used = 0;
+	r->sc_ready = 0;
 	if ((*why = read_shapes(r, &p, end, &err)) != NULL)
 		return err;
 	r->sid.width = r->nshapes <= 256 ? 1 : 2;
@@ -162,29 +166,10 @@ int hvt_col_open(struct hvt_col_reader *r, const uint8_t *raw, size_t raw_bytes,
 	return 0;
 }
 
-/* Values k..k+n of a column into out: plane by plane, so each inner loop is
- * a byte gather the compiler vectorizes. */
-static void gather(const struct hvt_col_plane *c, uint32_t events, uint32_t k, uint32_t n,
-		   uint64_t *out)
-{
-	const uint8_t *pl = c->p + k;
-	if (!c->width) {
-		memset(out, 0, n * sizeof(*out));
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		out[i] = pl[i];
-	for (uint8_t b = 1; b < c->width; b++) {
-		pl += events;
-		for (uint32_t i = 0; i < n; i++)
-			out[i] |= (uint64_t)pl[i] << (8 * b);
-	}
-}
-
 /* The first event of the batch that breaks a check (the slow path, taken
  * only when the batch's branch-free checks failed): for the message. */
-static int batch_problem(const struct hvt_col_reader *r, uint32_t n, const uint64_t *sid,
-			 const uint64_t *dt, uint32_t *bad, const char **why)
+int hvt_col_batch_problem(const struct hvt_col_reader *r, uint32_t n, const uint64_t *sid,
+			  const uint64_t *dt, uint32_t *bad, const char **why)
 {
 	uint64_t t = r->time_ns;
 	for (uint32_t i = 0; i < n; i++) {
@@ -218,7 +203,7 @@ static int fill_shapes_times(struct hvt_col_reader *r, hvt_event *ev, uint32_t n
 	for (uint32_t i = 0; i < n; i++)
 		max_sid = sid[i] > max_sid ? sid[i] : max_sid;
 	if (max_sid >= r->nshapes || (r->next == 0 && dt[0]))
-		return batch_problem(r, n, sid, dt, bad, why);
+		return hvt_col_batch_problem(r, n, sid, dt, bad, why);
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t nt = t + dt[i];
 		wrapped |= nt < t;
@@ -227,7 +212,7 @@ static int fill_shapes_times(struct hvt_col_reader *r, hvt_event *ev, uint32_t n
 		ev[i].time_ns = t;
 	}
 	if (wrapped || t > r->last_time_ns)
-		return batch_problem(r, n, sid, dt, bad, why);
+		return hvt_col_batch_problem(r, n, sid, dt, bad, why);
 	r->time_ns = t;
 	return 0;
 }
@@ -290,8 +275,8 @@ int hvt_col_next_batch(struct hvt_col_reader *r, hvt_event *ev, uint32_t max, ui
 	*bad = 0;
 	if (!n)
 		return 0;
-	gather(&r->sid, r->events, k, n, a);
-	gather(&r->col[HVT_COL_TIME], r->events, k, n, b);
+	hvt_col_gather(&r->sid, r->events, k, n, a);
+	hvt_col_gather(&r->col[HVT_COL_TIME], r->events, k, n, b);
 	int err = fill_shapes_times(r, ev, n, a, b, bad, why);
 	if (err)
 		return err;
@@ -299,26 +284,26 @@ int hvt_col_next_batch(struct hvt_col_reader *r, hvt_event *ev, uint32_t max, ui
 	 * them (value too: every shape's running value stays 0). Run time is
 	 * the exception: its prediction is not 0. */
 	if ((r->fields & HVT_FIELD_VALUE) && r->col[HVT_COL_VALUE].width) {
-		gather(&r->col[HVT_COL_VALUE], r->events, k, n, b);
+		hvt_col_gather(&r->col[HVT_COL_VALUE], r->events, k, n, b);
 		fill_values(r, ev, n, a, b);
 	}
 	if ((r->fields & HVT_FIELD_DURATION) && r->col[HVT_COL_DURATION].width) {
-		gather(&r->col[HVT_COL_DURATION], r->events, k, n, b);
+		hvt_col_gather(&r->col[HVT_COL_DURATION], r->events, k, n, b);
 		for (uint32_t i = 0; i < n; i++)
 			ev[i].duration_ns = b[i];
 	}
 	if (r->fields & HVT_FIELD_RUN) {
 		if (r->col[HVT_COL_RUN].width)
-			gather(&r->col[HVT_COL_RUN], r->events, k, n, b);
+			hvt_col_gather(&r->col[HVT_COL_RUN], r->events, k, n, b);
 		fill_run(r, ev, n, r->col[HVT_COL_RUN].width ? b : NULL);
 	}
 	if ((r->fields & HVT_FIELD_REGS_HASH) && r->col[HVT_COL_REGS].width) {
-		gather(&r->col[HVT_COL_REGS], r->events, k, n, b);
+		hvt_col_gather(&r->col[HVT_COL_REGS], r->events, k, n, b);
 		for (uint32_t i = 0; i < n; i++)
 			ev[i].regs_hash = (uint32_t)b[i];
 	}
 	if ((r->fields & HVT_FIELD_DATA) && r->col[HVT_COL_DATA_LEN].width) {
-		gather(&r->col[HVT_COL_DATA_LEN], r->events, k, n, b);
+		hvt_col_gather(&r->col[HVT_COL_DATA_LEN], r->events, k, n, b);
 		if ((err = fill_data(r, ev, n, b, bad, why)) != 0)
 			return err;
 	}

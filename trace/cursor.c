@@ -41,7 +41,7 @@ const char *hvt_chunk_cursor_error(const hvt_chunk_cursor *c)
 	return c->msg;
 }
 
-static int cursor_fail(hvt_chunk_cursor *c, int err, const char *why)
+int hvt_cursor_fail(hvt_chunk_cursor *c, int err, const char *why)
 {
 	snprintf(c->msg, sizeof(c->msg), "chunk at offset %llu (stream %u): event %u: %s",
 		 (unsigned long long)c->chunk->offset, c->chunk->h.stream, c->decoded, why);
@@ -97,14 +97,14 @@ int hvt_chunk_cursor_load(hvt_chunk_cursor *c, uint64_t chunk_index)
 }
 
 /* End of the chunk: every byte used, the last time the header's. */
-static int cursor_end(hvt_chunk_cursor *c)
+int hvt_cursor_end(hvt_chunk_cursor *c)
 {
 	const char *why = c->columnar ? hvt_col_end_problem(&c->col)
 		: c->p != c->end ? "bytes left after the last event" : NULL;
 	if (why)
-		return cursor_fail(c, HVT_E_BAD_LENGTH, why);
+		return hvt_cursor_fail(c, HVT_E_BAD_LENGTH, why);
 	if ((c->columnar ? c->col.time_ns : c->codec.time_ns) != c->chunk->h.last_time_ns)
-		return cursor_fail(c, HVT_E_SEQUENCE, "last event time differs from the header");
+		return hvt_cursor_fail(c, HVT_E_SEQUENCE, "last event time differs from the header");
 	c->chunk = NULL;
 	return 0;
 }
@@ -117,11 +117,11 @@ static int next_columnar(hvt_chunk_cursor *c, const hvt_event **ev)
 		const char *why;
 		uint32_t bad;
 		if (c->decoded == h->events)
-			return cursor_end(c);
+			return hvt_cursor_end(c);
 		int n = hvt_col_next_batch(&c->col, c->batch, HVT_COL_BATCH, &bad, &why);
 		if (n <= 0) {
 			c->decoded += bad;
-			return cursor_fail(c, n ? n : HVT_E_BAD_EVENT, n ? why : "events missing");
+			return hvt_cursor_fail(c, n ? n : HVT_E_BAD_EVENT, n ? why : "events missing");
 		}
 		uint64_t seq = h->first_seq + c->decoded;
 		for (int i = 0; i < n; i++) {
@@ -145,14 +145,14 @@ int hvt_chunk_cursor_next(hvt_chunk_cursor *c, const hvt_event **ev)
 		return next_columnar(c, ev);
 	const struct hvt_chunk_header *h = &c->chunk->h;
 	if (c->decoded == h->events)
-		return cursor_end(c);
+		return hvt_cursor_end(c);
 	int err = hvt_event_decode(&c->codec, &c->p, c->end, &c->ev, &why);
 	if (err)
-		return cursor_fail(c, err, why);
+		return hvt_cursor_fail(c, err, why);
 	if (c->ev.time_ns > h->last_time_ns)
-		return cursor_fail(c, HVT_E_SEQUENCE, "event time past the chunk's last time");
+		return hvt_cursor_fail(c, HVT_E_SEQUENCE, "event time past the chunk's last time");
 	if (c->decoded == 0 && c->ev.time_ns != h->first_time_ns)
-		return cursor_fail(c, HVT_E_SEQUENCE, "first event time differs from the header");
+		return hvt_cursor_fail(c, HVT_E_SEQUENCE, "first event time differs from the header");
 	c->ev.stream = h->stream;
 	c->ev.seq = h->first_seq + c->decoded;
 	c->decoded++;

@@ -143,8 +143,8 @@ int hvt_reader_rewind(hvt_reader *r)
 
 /* First chunk of s whose last time (by_seq: last sequence number) is >= key:
  * a binary search over the stream's chunks, which are in both orders. */
-static size_t first_chunk_reaching(const hvt_reader *r, const struct hvt_stream_state *s,
-				   uint64_t key, int by_seq)
+size_t hvt_stream_first_chunk_reaching(const hvt_reader *r, const struct hvt_stream_state *s,
+				       uint64_t key, int by_seq)
 {
 	size_t lo = 0, hi = s->nchunks;
 	while (lo < hi) {
@@ -162,7 +162,7 @@ static size_t first_chunk_reaching(const hvt_reader *r, const struct hvt_stream_
  * include_equal. Returns 0 or an error. */
 static int seek_stream_time(hvt_reader *r, struct hvt_stream_state *s, uint64_t t, int include_equal)
 {
-	reset_stream(s, first_chunk_reaching(r, s, t, 0));
+	reset_stream(s, hvt_stream_first_chunk_reaching(r, s, t, 0));
 	int rc;
 	while ((rc = advance(r, s)) == 1) {
 		uint64_t et = s->head->time_ns;
@@ -187,7 +187,7 @@ int hvt_reader_seek_time(hvt_reader *r, uint64_t time_ns)
 
 static int seek_stream_seq(hvt_reader *r, struct hvt_stream_state *s, uint64_t seq)
 {
-	size_t ci = first_chunk_reaching(r, s, seq, 1);
+	size_t ci = hvt_stream_first_chunk_reaching(r, s, seq, 1);
 	if (ci == s->nchunks)
 		return hvt_reader_fail(r, HVT_E_NOT_FOUND, 0, "stream %u has no event %llu", s->id,
 				       (unsigned long long)seq);

@@ -116,4 +116,38 @@ int hvt_reader_load_meta(hvt_reader *r);
 int hvt_reader_check_blob_part(hvt_reader *r, const struct hvt_chunk_rec *c, const uint8_t *raw);
 int hvt_reader_group_streams(hvt_reader *r);
 
+/* cursor.c: a chunk's contents break a check (the rest of it is not
+ * trusted); the chunk's end (every byte used, the last time the header's). */
+int hvt_cursor_fail(hvt_chunk_cursor *c, int err, const char *why);
+int hvt_cursor_end(hvt_chunk_cursor *c);
+/* cursor_columns.c: the next min(max, left) events of the loaded chunk into
+ * o's arrays at entries at.., as hvt_chunk_cursor_next_columns. */
+int hvt_cursor_fill(hvt_chunk_cursor *c, const struct hvt_columns *o, uint32_t at, uint32_t max);
+/* Time of the event decoded last from the loaded chunk (its first time
+ * before any): a lower bound of the next one's. */
+uint64_t hvt_cursor_last_time(const hvt_chunk_cursor *c);
+/* merge.c: first chunk of s whose last time (by_seq: last sequence number)
+ * is >= key. */
+size_t hvt_stream_first_chunk_reaching(const hvt_reader *r, const struct hvt_stream_state *s,
+				       uint64_t key, int by_seq);
+
+/* columns.c: struct hvt_columns by its table. take: the options rule of
+ * api.h (NULL is HVT_E_INVAL); entry_bytes: one entry of every array of
+ * mask; carve: arrays of mask, entries long, out of mem (entry_bytes *
+ * entries); put: one event at entry at; plan: the arrays of mask but stream
+ * and seq (which a copy generates); copy: n entries of the planned arrays,
+ * which both dst and src set. */
+struct hvt_columns_plan {
+	uint8_t n;
+	uint16_t off[24];  /* offsetof the array pointer in struct hvt_columns */
+	uint8_t size[24];  /* its entry size */
+};
+int hvt_columns_take(struct hvt_columns *dst, const struct hvt_columns *user);
+size_t hvt_columns_entry_bytes(unsigned mask);
+void hvt_columns_carve(struct hvt_columns *c, unsigned mask, uint32_t entries, void *mem);
+void hvt_columns_put(const struct hvt_columns *c, uint32_t at, const hvt_event *ev);
+void hvt_columns_plan(struct hvt_columns_plan *p, unsigned mask);
+void hvt_columns_copy(const struct hvt_columns_plan *p, const struct hvt_columns *dst,
+		      uint32_t dst_at, const struct hvt_columns *src, uint32_t src_at, uint32_t n);
+
 #endif

@@ -172,6 +172,95 @@ HVT_API void hvt_chunk_cursor_free(hvt_chunk_cursor *c);
  * unknown bit). The default is HVT_FIELDS_ALL. */
 HVT_API int hvt_chunk_cursor_set_fields(hvt_chunk_cursor *c, unsigned fields);
 
+/* Columnar reading: events handed out as arrays, one per field (a struct of
+ * arrays), so a consumer that wants a few fields of many events pays for
+ * those fields only, and a v2 trace's columns decode straight into the
+ * caller's arrays in tight loops instead of into one hvt_event each.
+ *
+ * struct hvt_columns names the caller's arrays, each `capacity` entries
+ * long; NULL = that field is not wanted (and, on v2, its column is not
+ * decoded when nothing else needs it). Same field meanings as hvt_event;
+ * data[i] points at data_len[i] bytes borrowed from the reader (valid until
+ * the next call on the same object). Start with HVT_COLUMNS_INIT or
+ * HVT_OPTS(hvt_columns, ...): sz follows the options rule of api.h. */
+struct hvt_columns {
+	size_t sz;               /* sizeof(struct hvt_columns) */
+	uint32_t capacity;       /* entries in each array below (> 0) */
+	uint64_t *time_ns;
+	uint32_t *stream;
+	uint64_t *seq;
+	uint8_t *type;
+	uint8_t *kind;
+	uint16_t *flags;
+	uint64_t *pc;
+	uint64_t *addr;
+	uint64_t *value;
+	uint64_t *duration_ns;
+	uint64_t *run_ns;
+	uint32_t *size;
+	uint32_t *count;
+	uint32_t *raw_reason;
+	uint32_t *regs_hash;
+	uint64_t *syndrome;
+	uint64_t *fault_va;
+	uint32_t *data_len;      /* set with data, or alone */
+	const uint8_t **data;
+};
+#define HVT_COLUMNS_INIT { .sz = sizeof(struct hvt_columns) }
+
+/* Chunk cursor, columnar: the next min(capacity, left) events of the loaded
+ * chunk into the arrays of cols that are set. Returns the count, 0 at the
+ * chunk's end (after the same end checks as hvt_chunk_cursor_next), or a
+ * negative error (message in hvt_chunk_cursor_error). A field outside the
+ * cursor's hvt_chunk_cursor_set_fields reads as 0. May be mixed with
+ * hvt_chunk_cursor_next on one chunk; the order is the chunk's. */
+HVT_API int hvt_chunk_cursor_next_columns(hvt_chunk_cursor *c, const struct hvt_columns *cols);
+
+/* Merged columnar reading: the events of hvt_reader_next, in the same order
+ * (time; ties: lower stream, then sequence), in batches of arrays. A batch
+ * reader has its own position (it does not move hvt_reader_next's) and its
+ * own chunk cursors; the reader must outlive it; it is single-threaded.
+ * `columns` (HVT_COLUMN_* bits below) fixes the fields for its life: each
+ * hvt_batch_reader_next must set exactly those arrays (others must be NULL).
+ * Works on v1 traces too (decoded event by event, then spread). */
+typedef struct hvt_batch_reader hvt_batch_reader;
+#define HVT_COLUMN_TIME_NS (1u << 0)
+#define HVT_COLUMN_STREAM (1u << 1)
+#define HVT_COLUMN_SEQ (1u << 2)
+#define HVT_COLUMN_TYPE (1u << 3)
+#define HVT_COLUMN_KIND (1u << 4)
+#define HVT_COLUMN_FLAGS (1u << 5)
+#define HVT_COLUMN_PC (1u << 6)
+#define HVT_COLUMN_ADDR (1u << 7)
+#define HVT_COLUMN_VALUE (1u << 8)
+#define HVT_COLUMN_DURATION_NS (1u << 9)
+#define HVT_COLUMN_RUN_NS (1u << 10)
+#define HVT_COLUMN_SIZE (1u << 11)
+#define HVT_COLUMN_COUNT (1u << 12)
+#define HVT_COLUMN_RAW_REASON (1u << 13)
+#define HVT_COLUMN_REGS_HASH (1u << 14)
+#define HVT_COLUMN_SYNDROME (1u << 15)
+#define HVT_COLUMN_FAULT_VA (1u << 16)
+#define HVT_COLUMN_DATA (1u << 17) /* data_len and data */
+#define HVT_COLUMNS_ALL ((1u << 18) - 1)
+/* The bits of the arrays cols sets (for hvt_batch_reader_create). */
+HVT_API unsigned hvt_columns_mask(const struct hvt_columns *cols);
+HVT_API int hvt_batch_reader_create(hvt_reader *r, unsigned columns, hvt_batch_reader **out);
+/* NULL is accepted. */
+HVT_API void hvt_batch_reader_free(hvt_batch_reader *b);
+/* Fills up to cols->capacity events. Returns the count, 0 at the end, or a
+ * negative error (hvt_batch_reader_error names the offset); after an error
+ * every call returns it again until a rewind or a seek. A batch may stop
+ * short of capacity where a stream moves to its next chunk (so data stays
+ * valid until the next call): only 0 means the end. */
+HVT_API int hvt_batch_reader_next(hvt_batch_reader *b, const struct hvt_columns *cols);
+HVT_API int hvt_batch_reader_rewind(hvt_batch_reader *b);
+/* As hvt_reader_seek_time and hvt_reader_seek_seq. */
+HVT_API int hvt_batch_reader_seek_time(hvt_batch_reader *b, uint64_t time_ns);
+HVT_API int hvt_batch_reader_seek_seq(hvt_batch_reader *b, uint32_t stream, uint64_t seq);
+HVT_API const char *hvt_batch_reader_error(const hvt_batch_reader *b);
+HVT_API uint64_t hvt_batch_reader_error_offset(const hvt_batch_reader *b);
+
 #ifdef __cplusplus
 }
 #endif

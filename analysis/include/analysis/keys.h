@@ -24,31 +24,39 @@ enum an_by {
 int an_by_from_name(const char *name);
 const char *an_by_name(enum an_by by);
 
-/* Sets *key for an exit; 0 when the exit has no row under `by` (a HLT has
- * no port). Inline: it runs once per event. */
-static inline int an_key_of(enum an_by by, const hvt_event *ev, uint64_t *key)
+/* Sets *key for an exit of this kind, address, syndrome and vCPU; 0 when
+ * the exit has no row under `by` (a HLT has no port). Inline: it runs once
+ * per event. Takes fields, not an event, so that columnar scans (struct
+ * hvt_columns) share it. */
+static inline int an_key_of_fields(enum an_by by, unsigned kind, uint64_t addr, uint64_t syndrome,
+				   uint32_t stream, uint64_t *key)
 {
 	switch (by) {
 	case AN_BY_KIND:
-		*key = ev->kind;
+		*key = kind;
 		return 1;
 	case AN_BY_PORT:
-		*key = ev->addr << 1 | (ev->kind == HVT_EXIT_PIO_OUT);
-		return ev->kind == HVT_EXIT_PIO_IN || ev->kind == HVT_EXIT_PIO_OUT;
+		*key = addr << 1 | (kind == HVT_EXIT_PIO_OUT);
+		return kind == HVT_EXIT_PIO_IN || kind == HVT_EXIT_PIO_OUT;
 	case AN_BY_ADDRESS:
-		*key = ev->addr << 1 | (ev->kind == HVT_EXIT_MMIO_WRITE);
-		return ev->kind == HVT_EXIT_MMIO_READ || ev->kind == HVT_EXIT_MMIO_WRITE;
+		*key = addr << 1 | (kind == HVT_EXIT_MMIO_WRITE);
+		return kind == HVT_EXIT_MMIO_READ || kind == HVT_EXIT_MMIO_WRITE;
 	case AN_BY_VCPU:
-		*key = ev->stream;
+		*key = stream;
 		return 1;
 	case AN_BY_SYSREG:
-		*key = ev->addr << 1 | !(ev->syndrome & AN_SYSREG_ISS_READ);
-		return ev->kind == HVT_EXIT_SYSREG;
+		*key = addr << 1 | !(syndrome & AN_SYSREG_ISS_READ);
+		return kind == HVT_EXIT_SYSREG;
 	case AN_BY_HYPERCALL:
-		*key = (ev->syndrome & 0xffffu) << 32 | (ev->addr & 0xffffffffu);
-		return ev->kind == HVT_EXIT_HYPERCALL;
+		*key = (syndrome & 0xffffu) << 32 | (addr & 0xffffffffu);
+		return kind == HVT_EXIT_HYPERCALL;
 	}
 	return 0;
+}
+
+static inline int an_key_of(enum an_by by, const hvt_event *ev, uint64_t *key)
+{
+	return an_key_of_fields(by, ev->kind, ev->addr, ev->syndrome, ev->stream, key);
 }
 
 /* The row's label: "pio_out", "0x3f8:out", "0xd0000000:read", "vcpu0",

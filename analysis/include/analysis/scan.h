@@ -58,6 +58,12 @@ void an_agg_free(struct an_agg *a);
 /* Folds ev into a. Exposed so a merged-order walk can reuse it. 0 or
  * HVT_E_NOMEM. */
 int an_agg_take(struct an_agg *a, const struct an_scan_opts *o, const hvt_event *ev);
+/* The columns (HVT_COLUMN_*) an aggregate by `by` reads, and the columnar
+ * twin of an_agg_take: n events of c, which sets at least those columns.
+ * Same result as an_agg_take on each event. */
+unsigned an_agg_columns(enum an_by by);
+int an_agg_take_columns(struct an_agg *a, const struct an_scan_opts *o,
+			const struct hvt_columns *c, uint32_t n);
 int an_agg_merge(struct an_agg *dst, const struct an_agg *src);
 
 /* Scans r into *out (initialised here). On failure returns the error and

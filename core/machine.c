@@ -112,3 +112,12 @@ void hvt_machine_free(hvt_machine *m)
 		munmap(m->ram, m->mem_bytes);
 	free(m);
 }
+
+uint64_t hvt_machine_counter_hz(const hvt_machine *m)
+{
+	uint64_t hz = 0;
+
+	if (!m->ops->vm_counter_hz || m->ops->vm_counter_hz(m->bvm, &hz) < 0)
+		return 0;
+	return hz;
+}

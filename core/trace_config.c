@@ -44,6 +44,8 @@ int hvt_trace_config_write(hvt_writer *w, const hvt_vm *vm, const char *image_na
 	err = err ? err : put_u64(w, HVT_META_MEM_BYTES, 0, hvt_vm_mem_bytes(vm));
 	if (!err && hvt_vm_vcpu_count(vm) > 1)
 		err = write_schedule(w, vm);
+	if (!err && hvt_vm_counter_hz(vm))
+		err = put_u64(w, HVT_META_COUNTER_HZ, 0, hvt_vm_counter_hz(vm));
 	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_IMAGE_NAME, image_name);
 	err = err ? err : hvt_writer_set_meta_str(w, HVT_META_IMAGE_FORMAT,
 		li->format == HVT_IMAGE_ELF ? HVT_IMAGE_FORMAT_ELF : HVT_IMAGE_FORMAT_FLAT);
@@ -130,10 +132,13 @@ static int read_cpuid(hvt_reader *r, struct hvt_trace_config *cfg, char *msg, si
 	return HVT_E_NOT_FOUND;
 }
 
+/* Informational keys: absent or malformed leaves the default. */
 static void read_end(hvt_reader *r, struct hvt_trace_config *cfg)
 {
 	uint64_t v;
 	char ignore[8];
+	if (meta_u64(r, HVT_META_COUNTER_HZ, &v, ignore, sizeof(ignore)) == 0)
+		cfg->counter_hz = v;
 	cfg->recorded_end_reason = -1;
 	cfg->recorded_exit_code = -1;
 	if (meta_u64(r, HVT_META_END_REASON, &v, ignore, sizeof(ignore)) == 0 && v <= HVT_END_REASON_MAX)

@@ -117,6 +117,7 @@ const char *hvt_vm_arch_name(const hvt_vm *vm) { return vm->m->arch->name; }
 uint64_t hvt_vm_mem_bytes(const hvt_vm *vm) { return vm->m->mem_bytes; }
 unsigned hvt_vm_vcpu_count(const hvt_vm *vm) { return vm->n_vcpus; }
 uint64_t hvt_vm_slice_ns(const hvt_vm *vm) { return vm->sched.on ? vm->sched.slice_ns : 0; }
+uint64_t hvt_vm_counter_hz(const hvt_vm *vm) { return hvt_machine_counter_hz(vm->m); }
 const hvt_load_info *hvt_vm_load_info(const hvt_vm *vm) { return &vm->m->load; }
 
 int hvt_vm_cpuid(const hvt_vm *vm, const uint8_t **bytes, size_t *len_bytes)

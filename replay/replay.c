@@ -243,6 +243,8 @@ static void finish(struct hvt_replay *rp, struct hvt_replay_result *res)
 
 	sum_counters(rp, res);
 	recorded_end(rp, res);
+	res->counter_hz_recorded = rp->cfg.counter_hz;
+	res->counter_hz_here = rp->m ? hvt_machine_counter_hz(rp->m) : 0;
 	if (rp->outcome == HVT_REPLAY_OK)
 		judge_complete(rp, res);
 	if (rp->report) {

@@ -81,6 +81,8 @@ struct hvt_replay_result {
 	uint64_t fp_mismatched;       /* stops where PC and registers matched, memory not */
 	uint64_t fp_ns;               /* host ns spent taking fingerprints */
 	uint64_t slices;              /* serialized traces: time slices followed */
+	uint64_t counter_hz_recorded; /* arm64: the recording's counter frequency (0: unknown) */
+	uint64_t counter_hz_here;     /* arm64: this host's; differs: timing guests may diverge */
 	char msg[320];                /* why, for every outcome but OK */
 };
 

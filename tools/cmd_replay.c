@@ -323,6 +323,11 @@ int hvt_cmd_replay(int argc, char **argv)
 		cli_err("replay: %s", res.msg);
 	else if (!c.quiet || res.outcome == HVT_REPLAY_DIVERGED || res.outcome == HVT_REPLAY_CUT)
 		summarize(&res);
+	if (res.outcome == HVT_REPLAY_DIVERGED && res.counter_hz_recorded && res.counter_hz_here &&
+	    res.counter_hz_recorded != res.counter_hz_here)
+		cli_err("replay: the trace was recorded with a %" PRIu64 " Hz counter (CNTFRQ_EL0), "
+			"this host's runs at %" PRIu64 " Hz: a guest that reads it computes other "
+			"values here", res.counter_hz_recorded, res.counter_hz_here);
 	if (res.outcome == HVT_REPLAY_DIVERGED && parallel)
 		cli_err("replay: this trace was recorded with --parallel: vCPUs that share memory "
 			"replay only from a serialized recording (the default; docs/replay.md)");

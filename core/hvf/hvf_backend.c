@@ -6,6 +6,7 @@ static const hvt_backend_ops hvf_ops = {
 	.vm_create = hvt_hvf_vm_create,
 	.vm_free = hvt_hvf_vm_free,
 	.vm_cpuid = hvt_hvf_vm_cpuid,
+	.vm_counter_hz = hvt_hvf_vm_counter_hz,
 	.vcpu_create = hvt_hvf_vcpu_create,
 	.vcpu_free = hvt_hvf_vcpu_free,
 	.vcpu_run = hvt_hvf_vcpu_run,

@@ -70,6 +70,7 @@ int hvt_hvf_vm_create(const hvt_mem_region *regions, unsigned n, hvt_backend_vm 
 		      char *msg, size_t msg_len);
 void hvt_hvf_vm_free(hvt_backend_vm *vm);
 int hvt_hvf_vm_cpuid(hvt_backend_vm *vm, const uint8_t **bytes, size_t *len_bytes);
+int hvt_hvf_vm_counter_hz(hvt_backend_vm *vm, uint64_t *hz);
 
 /* hvf_vcpu.c */
 int hvt_hvf_vcpu_create(hvt_backend_vm *vm, unsigned index, hvt_backend_vcpu **out,

@@ -88,6 +88,17 @@ err_out:
 
 /* arm64 has no CPUID: the guest-visible identity registers are the
  * framework's (a trace records none today). */
+/* The guest's counter is the host's mach_absolute_time() (minus the vCPU's
+ * vtimer offset): its rate is the timebase's, 1e9 * denom / numer ticks per
+ * second (24 MHz on Apple silicon: 125/3). */
+int hvt_hvf_vm_counter_hz(hvt_backend_vm *vm, uint64_t *hz)
+{
+	if (vm->timebase.numer == 0)
+		return HVT_E_BACKEND;
+	*hz = 1000000000ull * vm->timebase.denom / vm->timebase.numer;
+	return 0;
+}
+
 int hvt_hvf_vm_cpuid(hvt_backend_vm *vm, const uint8_t **bytes, size_t *len_bytes)
 {
 	(void)vm;

@@ -16,6 +16,7 @@
 #define HVT_META_MEM_BYTES "mem_bytes"       /* decimal guest RAM bytes */
 #define HVT_META_VCPU_SCHEDULE "vcpu_schedule" /* HVT_SCHEDULE_*: how vCPUs took turns */
 #define HVT_META_SLICE_NS "slice_ns"         /* serialized: decimal time slice in ns */
+#define HVT_META_COUNTER_HZ "counter_hz"     /* arm64: decimal CNTFRQ_EL0 of the recording */
 #define HVT_META_IMAGE_NAME "image_name"     /* the image's path, or a description */
 #define HVT_META_IMAGE_FORMAT "image_format" /* HVT_IMAGE_FORMAT_ELF or _FLAT */
 #define HVT_META_ENTRY_PA "entry_pa"         /* 0x-hex guest physical entry address */

@@ -57,6 +57,9 @@ expect "hello: one END" "$(count hello ' end ')" 1
 hvt info "$tmp/hello.hvt" >"$tmp/hello.info"
 grep -q "^meta arch *arm64$" "$tmp/hello.info" && pass "hello: arch metadata" || fail "hello: arch metadata"
 grep -q "^meta backend *hvf$" "$tmp/hello.info" && pass "hello: backend metadata" || fail "hello: backend metadata"
+# The stand-in's counter runs at Apple silicon's 24 MHz (mach timebase 125/3).
+grep -q "^meta counter_hz *24000000$" "$tmp/hello.info" && pass "hello: counter_hz metadata" ||
+	fail "hello: counter_hz metadata"
 grep -q "^machine: *arm64 guest on hvf$" "$tmp/hello.info" && pass "hello: info machine line" ||
 	fail "hello: info machine line"
 hvt check "$tmp/hello.hvt" >/dev/null

@@ -232,6 +232,10 @@ typedef struct hvt_backend_ops {
 	 * the log. Writes by the VMM itself are not logged. Any thread while no
 	 * vCPU runs. NULL when the backend keeps no log (HVF). */
 	int (*vm_dirty_log)(hvt_backend_vm *vm, uint64_t *bitmap, uint64_t n_pages);
+	/* arm64: the frequency of the counter the guest reads (CNTVCT_EL0, as
+	 * CNTFRQ_EL0 tells it), in Hz: recorded, so a replay on a host whose
+	 * counter runs at another rate can say why it diverges. NULL on x86. */
+	int (*vm_counter_hz)(hvt_backend_vm *vm, uint64_t *hz);
 } hvt_backend_ops;
 
 /* The KVM backend (Linux x86-64 only; NULL elsewhere). */

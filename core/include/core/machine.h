@@ -59,6 +59,10 @@ int hvt_machine_set_entry_regs(hvt_machine *m, unsigned index);
 
 void hvt_machine_free(hvt_machine *m); /* accepts NULL */
 
+/* arm64: the guest counter's frequency in Hz (backend vm_counter_hz); 0
+ * when the backend has none (x86-64) or cannot tell. */
+uint64_t hvt_machine_counter_hz(const hvt_machine *m);
+
 /* arch.c: the table of an architecture (NULL for an unknown id), the
  * architecture a backend runs, and an image's (UNKNOWN if flat or not ELF;
  * HVT_E_BAD_IMAGE for an ELF of another machine). */

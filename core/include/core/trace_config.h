@@ -27,6 +27,7 @@ struct hvt_trace_config {
 	const uint8_t *cpuid;         /* recorded CPUID table (portable layout), borrowed;
 	                               * NULL on arm64, which has none */
 	size_t cpuid_len_bytes;
+	uint64_t counter_hz;          /* arm64: the recording's CNTFRQ_EL0; 0 = not recorded */
 	int recorded_end_reason;      /* enum hvt_end_reason, -1 when the trace does not say */
 	int64_t recorded_exit_code;
 };

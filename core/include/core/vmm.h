@@ -125,6 +125,8 @@ unsigned hvt_vm_vcpu_count(const hvt_vm *vm);
 /* Serialized vCPUs (one at a time): the slice; 0 when they run in parallel
  * or there is one. */
 uint64_t hvt_vm_slice_ns(const hvt_vm *vm);
+/* arm64: the guest counter's frequency in Hz; 0 on x86-64. */
+uint64_t hvt_vm_counter_hz(const hvt_vm *vm);
 const hvt_load_info *hvt_vm_load_info(const hvt_vm *vm);
 /* The image actually loaded (the demo guest when cfg.image was NULL). */
 void hvt_vm_image(const hvt_vm *vm, const uint8_t **bytes, size_t *len_bytes);

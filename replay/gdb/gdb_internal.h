@@ -206,6 +206,7 @@ struct hvt_gdb {
 	uint64_t req_event;
 	int req_report;              /* REQ_WATCH_BACK: the stop to report at the hit, else 0 */
 	uint64_t req_report_addr;
+	int req_report_wtype;        /* REQ_WATCH_BACK: the watchpoint's type (2, 3, 4) */
 	/* Checkpoints */
 	struct gdb_ckpts ck;
 	struct gdb_pos user_ckpt[GDB_MAX_USER_CKPT];

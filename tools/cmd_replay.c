@@ -47,7 +47,7 @@ static void usage(FILE *f)
 	      "  --gdb [HOST:]PORT  serve the replay to gdb or lldb (gdb remote protocol) on\n"
 	      "                     HOST (default 127.0.0.1; PORT 0 = any free port), one\n"
 	      "                     connection; prints the gdb and lldb command lines. Breakpoints,\n"
-	      "                     watchpoints (write; read and access on x86-64), steps,\n"
+	      "                     watchpoints (write, read, access), steps,\n"
 	      "                     Ctrl-C, reverse execution, monitor commands (monitor\n"
 	      "                     help); x86-64 traces (KVM) and arm64 traces (HVF:\n"
 	      "                     gdb-multiarch or lldb). See docs/debugging.md\n"

@@ -1,12 +1,14 @@
 /* Read and access watchpoints (rwatch, awatch). Neither reads nor data
- * breakpoints exit on this KVM, so with such a watchpoint set every run
- * is a single step (as for write watchpoints) and, before each step, the
- * instruction at RIP is decoded (gdb_decode.h): if one of its memory
- * accesses overlaps a watched range (compared by guest-physical address,
- * through the stepping vCPU's page tables), the state after the step is a
- * watchpoint stop. The step must have executed the instruction: the next
- * RIP is the one after it, a branch's target, or (rep string) the same.
- * x86-64 only: the decoder is opened for x86-64 traces (gdb_server.c). */
+ * breakpoints exit on this KVM (nor on the HVF stand-in), so with such a
+ * watchpoint set every run is a single step (as for write watchpoints)
+ * and, before each step, the instruction at the PC is decoded
+ * (gdb_decode.h): if one of its memory accesses overlaps a watched range
+ * (compared by guest-physical address, through the stepping vCPU's page
+ * tables), the instruction is a hit. x86-64 reports the state after the
+ * step, if the step executed the instruction: the next PC is the one
+ * after it, a branch's target, or (rep string) the same. arm64 (the
+ * arch's watch_before_write) reports the state before it going forward
+ * (gdb_exec.c) and the state after it in reverse, as for writes. */
 #include <string.h>
 
 #include "gdb_internal.h"
@@ -56,15 +58,29 @@ void gdb_access_before_step(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
 	if (!gdb_access_wanted(s) || gdb_mem_view(s, v, &m) < 0)
 		return;
 	m.physical = 0; /* the instruction's addresses are virtual, whatever the client uses */
-	n = gdb_mem_read(&m, r->r[HVT_X86_RIP], code, sizeof(code));
-	if (gdb_decode(s->dec, code, n, r, &m.sys.x86, &insn) != 0)
+	n = gdb_mem_read(&m, gdb_pc(s, r), code, sizeof(code));
+	if (gdb_decode(s->dec, code, n, r, &m.sys, &insn) != 0)
 		return;
 	for (unsigned k = 0; k < insn.n_access && p->wi < 0; k++)
 		p->wi = overlapping(s, &m, &insn.access[k]);
-	p->rip = r->r[HVT_X86_RIP];
+	p->rip = gdb_pc(s, r);
 	p->next_rip = p->rip + insn.len;
 	p->branch = insn.branch;
 	p->rep = insn.rep;
+}
+
+int gdb_access_before(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
+{
+	struct gdb_access_pending *p = &s->acc[v];
+	int wi;
+
+	gdb_access_before_step(s, v, r);
+	wi = p->wi;
+	p->wi = -1; /* reported here, never again after the step */
+	if (wi < 0 || p->reported)
+		return -1;
+	p->reported = 1;
+	return wi;
 }
 
 int gdb_access_after_step(struct hvt_gdb *s, unsigned v, uint64_t rip_now)

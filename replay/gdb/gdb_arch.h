@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/backend.h"
+#include "gdb_decode.h"
 #include "gdb_mem.h"
 
 #define GDB_REG_MAX_BYTES 16u
@@ -26,10 +27,12 @@ struct gdb_arch {
 	unsigned gdb_pc, gdb_sp;     /* their gdb numbers (expedited in stop replies) */
 	/* 1: the client takes a watchpoint stop as "before the access" and
 	 * steps over the instruction itself (gdb's aarch64 watchpoints are
-	 * non-steppable, as the hardware's are), so a forward stop is reported
-	 * before the writing instruction and a reverse one after it; 0 (x86):
-	 * after it going forward, before it in reverse. */
+	 * non-steppable, as the hardware's are; lldb is told so in qHostInfo),
+	 * so a forward stop is reported before the accessing instruction and a
+	 * reverse one after it, for every kind of watchpoint; 0 (x86): after
+	 * it going forward, before it in reverse. */
 	int watch_before_write;
+	int isa;                     /* the decoder's instruction set (gdb_decode.h) */
 	const char *(*target_xml)(void);
 	unsigned (*reg_bytes)(unsigned n);   /* 0 for an unknown n */
 	/* Register n's bytes (little-endian) from the file and the sysregs. */

@@ -468,14 +468,18 @@ static int cmd_rcmd(struct hvt_gdb *s, const char *hex)
 	return SERVE_ON;
 }
 
-/* lldb's qHostInfo / qProcessInfo: the triple, hex-encoded. */
+/* lldb's qHostInfo / qProcessInfo: the triple, hex-encoded, and when
+ * watchpoint stops come (gdb_arch.h): lldb assumes "after" on aarch64
+ * unless told, and then would not step over the accessing instruction. */
 static int reply_host_info(struct hvt_gdb *s, const char *pre)
 {
-	char hex[2 * 32 + 1], out[160];
+	char hex[2 * 32 + 1], out[200];
 	size_t n = strlen(s->arch->triple);
 
 	gdb_hex_encode((const uint8_t *)s->arch->triple, n < 32 ? n : 32, hex);
-	snprintf(out, sizeof(out), "%striple:%s;ptrsize:8;endian:little;", pre, hex);
+	snprintf(out, sizeof(out),
+		 "%striple:%s;ptrsize:8;endian:little;watchpoint_exceptions_received:%s;", pre,
+		 hex, s->arch->watch_before_write ? "before" : "after");
 	return reply(s, out);
 }
 
@@ -506,6 +510,11 @@ static int cmd_q(struct hvt_gdb *s, const char *p)
 		return reply_host_info(s, "");
 	if (strcmp(p, "qProcessInfo") == 0)
 		return reply_host_info(s, "pid:1;");
+	if (strncmp(p, "qWatchpointSupportInfo", 22) == 0) {
+		/* lldb reads qHostInfo's "before" only when this succeeds. */
+		snprintf(b, sizeof(b), "num:%u;", GDB_MAX_WP);
+		return reply(s, b);
+	}
 	return reply(s, "");
 }
 

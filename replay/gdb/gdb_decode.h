@@ -1,7 +1,8 @@
-/* The memory accesses of one x86-64 instruction, for read and access
- * watchpoints: reads never exit on this KVM (not even from a read-only
- * memory slot) and its debug registers' data breakpoints never fire, so
- * the stub single-steps and decodes each instruction before it runs.
+/* The memory accesses of one instruction (x86-64 or arm64), for read and
+ * access watchpoints: reads never exit on this KVM (not even from a
+ * read-only memory slot) and its debug registers' data breakpoints never
+ * fire, and the HVF stand-in has no data watchpoints either, so the stub
+ * single-steps and decodes each instruction before it runs.
  *
  * Decoding is by Capstone when the build found it (libcapstone-dev);
  * otherwise gdb_decoder_open fails and read/access watchpoints are refused.
@@ -13,8 +14,9 @@
 #include <stdint.h>
 
 #include "core/backend.h"
+#include "gdb_mem.h"
 
-#define GDB_INSN_MAX_BYTES 15u
+#define GDB_INSN_MAX_BYTES 15u /* x86-64; arm64 instructions are 4 */
 #define GDB_MAX_ACCESS 4u
 
 struct gdb_access {
@@ -33,13 +35,16 @@ struct gdb_insn {
 
 typedef struct gdb_decoder gdb_decoder;
 
-/* NULL when no decoder was built in (or out of memory). */
-gdb_decoder *gdb_decoder_open(void);
+/* The instruction sets a decoder knows (gdb_arch.h's isa). */
+enum gdb_isa { GDB_ISA_X86_64, GDB_ISA_ARM64 };
+
+/* A decoder for isa; NULL when no decoder was built in (or out of memory). */
+gdb_decoder *gdb_decoder_open(int isa);
 void gdb_decoder_close(gdb_decoder *d); /* accepts NULL */
-/* Decodes the instruction in code[0..n) at rip (64-bit mode) with the
- * vCPU's registers r and segment bases of sys. 0, or -1 if the bytes are
- * not an instruction Capstone knows. */
+/* Decodes the instruction in code[0..n) at the PC of r (x86: 64-bit mode)
+ * with the vCPU's registers r and system registers sys (x86: the FS/GS
+ * bases). 0, or -1 if the bytes are not an instruction the decoder knows. */
 int gdb_decode(gdb_decoder *d, const uint8_t *code, size_t n, const hvt_regs *r,
-	       const hvt_x86_sysregs *sys, struct gdb_insn *out);
+	       const struct gdb_sys *sys, struct gdb_insn *out);
 
 #endif

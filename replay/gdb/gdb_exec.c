@@ -343,6 +343,25 @@ static int deliver(struct hvt_gdb *s, struct hvt_rvcpu *rv, hvt_exit *ex, int *d
 	return 0;
 }
 
+/* Before single-stepping v with user watchpoints in play: a read or
+ * access watchpoint its instruction touches. x86 (and arm64 scans) note it
+ * for the state after the step (watch_hit); arm64 going forward stops
+ * here, before the instruction, as its clients expect (gdb_arch.h).
+ * 0 step on, 1 unwind, 2 stopped and resumed (decide the run again). */
+static int access_check(struct hvt_gdb *s, unsigned v, const hvt_regs *r)
+{
+	int wi;
+
+	if (!s->arch->watch_before_write || s->goal.kind != GOAL_CONT) {
+		gdb_access_before_step(s, v, r);
+		return 0;
+	}
+	if ((wi = gdb_access_before(s, v, r)) < 0)
+		return 0;
+	s->stop_wtype = s->wp[wi].type;
+	return gdb_stop(s, STOP_WATCH, v, s->wp[wi].va) ? 1 : 2;
+}
+
 static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 {
 	struct hvt_gdb *s = ctx;
@@ -358,6 +377,7 @@ static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 			return 1;
 		if (!s->handled[v]) {
 			s->handled[v] = 1;
+			s->acc[v].reported = 0;
 			if (check_state(s, v, &to_engine))
 				return 1;
 			if (to_engine || (eng_step && eng_stepped)) {
@@ -382,10 +402,15 @@ static int hook_run(void *ctx, struct hvt_rvcpu *rv, hvt_exit *ex)
 			 * after it instead; the HLT exit is the guest's, as recorded. */
 			w.n = 1, w.addr[0] = after, step = 0;
 		}
-		if (step && uses_user_bps(s))
-			gdb_access_before_step(s, v, &r);
-		else
+		if (step && uses_user_bps(s)) {
+			int rc = access_check(s, v, &r);
+			if (rc == 1)
+				return 1;
+			if (rc == 2)
+				continue; /* the client resumed: its goal decides the run */
+		} else {
 			s->acc[v].wi = -1;
+		}
 		if (set_dbg(s, v, &w, step) < 0 || run_once(s, rv, ex) < 0)
 			return HVT_E_BACKEND;
 		if (after_run(s, v, ex, step, &eng_stepped))

@@ -112,6 +112,7 @@ struct gdb_access_pending {
 	int wi;                    /* watchpoint index, or -1: none */
 	uint64_t rip, next_rip;    /* the instruction and the one after it */
 	int branch, rep;           /* from the decode */
+	int reported;              /* arm64: this state's hit was reported before its step */
 };
 
 /* One checkpoint: a boundary, the engine's per-vCPU state, each vCPU's
@@ -205,6 +206,7 @@ struct hvt_gdb {
 	uint64_t req_event;
 	int req_report;              /* REQ_WATCH_BACK: the stop to report at the hit, else 0 */
 	uint64_t req_report_addr;
+	int req_report_wtype;        /* REQ_WATCH_BACK: the watchpoint's type (2, 3, 4) */
 	/* Checkpoints */
 	struct gdb_ckpts ck;
 	struct gdb_pos user_ckpt[GDB_MAX_USER_CKPT];
@@ -244,6 +246,9 @@ void gdb_access_before_step(struct hvt_gdb *s, unsigned v, const hvt_regs *r);
 /* At v's next state: the index of the watchpoint its last step read or
  * wrote (as its type asks), else -1. Clears the note. */
 int gdb_access_after_step(struct hvt_gdb *s, unsigned v, uint64_t rip_now);
+/* Forward on arm64 (watch_before_write): the watchpoint the instruction
+ * v is about to execute touches, reported at this state, once; else -1. */
+int gdb_access_before(struct hvt_gdb *s, unsigned v, const hvt_regs *r);
 /* Any read or access watchpoint set. */
 int gdb_access_wanted(const struct hvt_gdb *s);
 

@@ -171,6 +171,7 @@ const struct gdb_arch gdb_arch_arm64 = {
 	.gdb_pc = HVT_ARM64_PC,
 	.gdb_sp = HVT_ARM64_SP,
 	.watch_before_write = 1,
+	.isa = GDB_ISA_ARM64,
 	.target_xml = target_xml,
 	.reg_bytes = reg_bytes,
 	.reg_read = reg_read,

@@ -221,6 +221,7 @@ const struct gdb_arch gdb_arch_x86_64 = {
 	.pc = HVT_X86_RIP,
 	.gdb_pc = 16,
 	.gdb_sp = 7,
+	.isa = GDB_ISA_X86_64,
 	.target_xml = target_xml,
 	.reg_bytes = reg_bytes,
 	.reg_read = reg_read,

@@ -97,7 +97,7 @@ static int go_hit(struct hvt_gdb *s, const struct gdb_hit *h, int step_mode)
 	s->goal.g = h->g, s->goal.pc = h->pc, s->goal.n = h->n;
 	s->goal.report = kind;
 	s->goal.report_addr = addr;
-	s->goal.report_wtype = s->req_report ? WP_WRITE : h->wtype; /* arm64 watch_back: writes only */
+	s->goal.report_wtype = s->req_report ? s->req_report_wtype : h->wtype;
 	return 0;
 }
 
@@ -142,6 +142,7 @@ int gdb_watch_back(struct hvt_gdb *s, unsigned v, uint64_t addr)
 	gdb_pos_here_mid(s, v, &s->here);
 	gdb_pos_hash(s, &s->here);
 	s->req_report_addr = addr;
+	s->req_report_wtype = s->stop_wtype; /* set by the caller */
 	s->request = REQ_WATCH_BACK;
 	atomic_store(&s->rp.unwind, 1);
 	return 1;

@@ -187,9 +187,9 @@ static int alloc_session(struct hvt_gdb *s)
 	s->last_top = calloc(n, sizeof(*s->last_top));
 	s->pending_vec = malloc(n * sizeof(*s->pending_vec));
 	s->acc = calloc(n, sizeof(*s->acc));
-	/* Read/access watchpoints decode x86-64 instructions: NULL (refused) on
-	 * arm64 traces and in a build without Capstone; the rest works. */
-	s->dec = s->arch == &gdb_arch_x86_64 ? gdb_decoder_open() : NULL;
+	/* Read/access watchpoints decode the trace's instructions: NULL
+	 * (refused) in a build without Capstone; the rest works. */
+	s->dec = gdb_decoder_open(s->arch->isa);
 	for (unsigned i = 0; s->pending_vec && i < n; i++)
 		s->pending_vec[i] = -1;
 	for (unsigned i = 0; s->acc && i < n; i++)

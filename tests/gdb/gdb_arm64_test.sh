@@ -10,6 +10,11 @@
 #          watchpoint forward (stops after the store) and in reverse (before
 #          it), monitor when
 #   lldb   one lldb session: gdb-remote, break, continue, register read pc
+#   access gdb-multiarch: rwatch forward stops after a load of ticks (on_tick's
+#          ldr, then the busy loop's), reverse-continue lands on the loads,
+#          awatch stops after a load and then after the store
+#   lldb_watch  lldb: a read watchpoint stops after a load, a read_write one
+#          after the load and then after the store
 # Exit 77 (skipped) with a message when gdb-multiarch, lldb, the arm64 guests
 # (aarch64 gcc) or the HVF backend (unicorn) are missing.
 set -u
@@ -132,6 +137,117 @@ L
 	n=$(grep -c "pc = 0x[0-9a-f]*  *[^ ]*\`on_tick$" "$out")
 	[ "$n" -eq 2 ] && ok "two hits of on_tick, register read pc" || { fail "pc at on_tick $n times, not 2"; cat "$out"; }
 	expect "register read x0: the IRQ id 27 (0x1b)" "x0 = 0x000000000000001b" "$out"
+}
+
+# disassemble TRACE: TRACE.dis of the image; sets ON_TICK_LDR and
+# ON_TICK_STR, the addresses of on_tick's load and store of ticks
+disassemble() {
+	need aarch64-linux-gnu-objdump
+	aarch64-linux-gnu-objdump -d "$1.elf" > "$1.dis" || { echo "FAIL: objdump"; exit 1; }
+	ON_TICK_LDR=$(sed -n '/<on_tick>:/,/^$/p' "$1.dis" | awk '$3 == "ldr" { sub(/:$/, "", $1); print $1; exit }')
+	ON_TICK_STR=$(sed -n '/<on_tick>:/,/^$/p' "$1.dis" | awk '$3 == "str" { sub(/:$/, "", $1); print $1; exit }')
+	[ -n "$ON_TICK_LDR" ] && [ -n "$ON_TICK_STR" ] ||
+		{ echo "FAIL: no ldr/str in on_tick ($1.dis)"; exit 1; }
+}
+# insn_at DIS HEX: the mnemonic at that address
+insn_at() { awk -v a="$2:" '$1 == a { print $3; exit }' "$1"; }
+# plus4 HEX
+plus4() { printf '%x' $((0x$1 + 4)); }
+minus4() { printf '%x' $((0x$1 - 4)); }
+
+case_access() {
+	need gdb-multiarch
+	t=$WORK/timer.hvt
+	record timer "$t"
+	disassemble "$t"
+	serve "$t"
+	cat > "$t.gdb" <<G
+set pagination off
+target remote 127.0.0.1:$PORT
+break on_tick
+continue
+continue
+delete
+rwatch *(long *)&ticks
+echo C1\n
+set debug remote 1
+continue
+set debug remote 0
+print \$pc
+echo C1E\n
+continue
+print \$pc
+echo C2E\n
+reverse-continue
+print \$pc
+echo C3E\n
+reverse-continue
+print \$pc
+echo C4E\n
+delete
+awatch *(long *)&ticks
+continue
+print \$pc
+echo C5E\n
+continue
+print \$pc
+echo C6E\n
+kill
+G
+	timeout -k 5 240 gdb-multiarch -batch -nx -x "$t.gdb" "$t.elf" > "$t.gdb.out" 2>&1
+	finish "$t"
+	out=$t.gdb.out
+	# the stop's text (watchpoint, value) and its PC, between two markers
+	stop() { between "$1" "$2" "$out"; }
+	pc() { stop "$1" "$2" | sed -n 's/^\$[0-9]* = .* 0x\([0-9a-f]*\) <.*/\1/p'; }
+	expect "rwatch accepted on arm64" "Hardware read watchpoint 2: \*(long \*)&ticks" "$out"
+	c1=$(pc C1 C1E); c2=$(pc C1E C2E); c3=$(pc C2E C3E); c4=$(pc C3E C4E)
+	c5=$(pc C4E C5E); c6=$(pc C5E C6E)
+	# The stub reports the read before the load (pc, register 0x20, on the
+	# ldr); gdb steps over it and shows the state after it.
+	le=$(printf '%016x' "0x$ON_TICK_LDR" | sed 's/../& /g' | awk '{ for (i = NF; i > 0; i--) printf "%s", $i }')
+	stop C1 C1E | grep -q "Packet received: T05[^ ]*rwatch:[0-9a-f]*;20:$le;" &&
+		ok "the stop reply: rwatch, pc on the ldr" || fail "no rwatch stop reply with pc $ON_TICK_LDR"
+	[ "$c1" = "$(plus4 "$ON_TICK_LDR")" ] && stop C1 C1E | grep -q "^Value = 1" &&
+		ok "rwatch: after on_tick's load ($c1), ticks = 1" ||
+		{ fail "rwatch: '$c1', not after on_tick's ldr at $ON_TICK_LDR with Value = 1"; stop C1 C1E; }
+	[ -n "$c2" ] && [ "$(insn_at "$t.dis" "$(minus4 "$c2")")" = ldr ] &&
+		stop C1E C2E | grep -q "^Value = 2" && stop C1E C2E | grep -q "in hvt_main" &&
+		ok "rwatch again: after the main loop's load ($c2), ticks = 2" ||
+		{ fail "second rwatch stop: '$c2'"; stop C1E C2E; }
+	[ -n "$c2" ] && [ "$c3" = "$(minus4 "$c2")" ] && stop C2E C3E | grep -q "Hardware read watchpoint 2" &&
+		ok "reverse-continue: on that load ($c3)" || { fail "reverse-continue: '$c3'"; stop C2E C3E; }
+	[ "$c4" = "$ON_TICK_LDR" ] && stop C3E C4E | grep -q "^Value = 1" &&
+		ok "reverse-continue again: on on_tick's load ($c4)" ||
+		{ fail "second reverse-continue: '$c4', not $ON_TICK_LDR"; stop C3E C4E; }
+	expect "awatch accepted on arm64" "Hardware access (read/write) watchpoint 3: \*(long \*)&ticks" "$out"
+	[ "$c5" = "$(plus4 "$ON_TICK_LDR")" ] && ok "awatch: after the load ($c5)" ||
+		{ fail "awatch: '$c5'"; stop C4E C5E; }
+	[ "$c6" = "$(plus4 "$ON_TICK_STR")" ] && stop C5E C6E | grep -q "^New value = 2" &&
+		ok "awatch: then after the store ($c6), 1 -> 2" || { fail "awatch store: '$c6'"; stop C5E C6E; }
+}
+
+case_lldb_watch() {
+	need lldb
+	t=$WORK/timer.hvt
+	record timer "$t"
+	disassemble "$t"
+	serve "$t"
+	timeout -k 5 120 lldb -b "$t.elf" -o "gdb-remote 127.0.0.1:$PORT" \
+		-o "breakpoint set --name on_tick" -o "continue" -o "breakpoint delete 1" \
+		-o "watchpoint set expression -w read -s 8 -- &ticks" -o "continue" -o "register read pc" \
+		-o "continue" -o "register read pc" -o "kill" > "$t.lldb.out" 2>&1 < /dev/null
+	finish "$t"
+	out=$t.lldb.out
+	expect "lldb sets a read watchpoint" "Watchpoint created: .*type = r" "$out"
+	expect "lldb stops at it" "stop reason = watchpoint 1" "$out"
+	pcs=$(sed -n 's/^ *pc = 0x0*\([0-9a-f]*\) .*/\1/p' "$out")
+	p1=$(echo "$pcs" | sed -n 1p); p2=$(echo "$pcs" | sed -n 2p)
+	[ "$p1" = "$(plus4 "$ON_TICK_LDR")" ] && ok "after on_tick's load ($p1): lldb stepped over it" ||
+		{ fail "lldb's read watchpoint stopped at '$p1', not after $ON_TICK_LDR"; cat "$out"; }
+	[ -n "$p2" ] && [ "$(insn_at "$t.dis" "$(minus4 "$p2")")" = ldr ] &&
+		ok "then after the main loop's load ($p2)" || fail "second stop at '$p2'"
+	expect "the value read (ticks = 1)" "new value: 0x0*1$" "$out"
 }
 
 case_"$CASE"

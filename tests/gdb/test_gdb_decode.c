@@ -14,7 +14,7 @@
 
 static gdb_decoder *dec;
 static hvt_regs regs;
-static hvt_x86_sysregs sys;
+static struct gdb_sys sys;
 
 #define RIP 0x100000ull
 
@@ -69,7 +69,7 @@ static void test_base_index_scale_and_segments(void **st)
 	regs.r[HVT_X86_RBX] = 0x1000, regs.r[HVT_X86_RCX] = 3;
 	struct gdb_insn in = DECODE(0x8b, 0x44, 0x8b, 0x08); /* mov eax,[rbx+rcx*4+8] */
 	one(&in, 0, 0x1000 + 12 + 8, 4, 1, 0);
-	sys.fs_base = 0x700000;
+	sys.x86.fs_base = 0x700000;
 	in = DECODE(0x64, 0x48, 0x8b, 0x04, 0x25, 0x10, 0, 0, 0); /* mov rax,fs:[0x10] */
 	one(&in, 0, 0x700010, 8, 1, 0);
 	regs.r[HVT_X86_RAX] = 0x1ffffffffull;
@@ -158,7 +158,7 @@ int main(void)
 	};
 	int rc;
 
-	if (!(dec = gdb_decoder_open())) {
+	if (!(dec = gdb_decoder_open(GDB_ISA_X86_64))) {
 		printf("SKIP: built without Capstone (libcapstone-dev): no decoder\n");
 		return 77;
 	}

@@ -147,10 +147,16 @@ case "$rc:$(cat "$tmp/flaky.out")" in
 *) fail "flaky: status $rc with console '$(cat "$tmp/flaky.out")'" ;;
 esac
 ticks=$(sed -n 's/^flaky: ticks=\([0-9]*\) .*/\1/p' "$tmp/flaky.out")
-# Each tick the guest counts is one interrupt taken: a vtimer exit, or a
-# re-raise of a timer still firing at an exit (see timer above).
-expect "flaky: one interrupt (vtimer exit or re-raise) per tick" \
-	$(($(count flaky ' exit timer ') + $(count flaky ' interrupt vector=27 at-exit '))) "$ticks"
+# Each tick the guest counts is one interrupt raised: at a vtimer exit
+# (async), or a re-raise of a timer still firing at an exit (see timer
+# above). One more may be raised after the loop masked IRQs and before
+# hvt_timer_stop (which acknowledges it): recorded, never taken by the
+# handler (seen once in a full suite run).
+raised=$(($(count flaky ' exit timer ') + $(count flaky ' interrupt vector=27 at-exit ')))
+extra=$((raised - ticks))
+[ "$extra" -eq 0 ] || [ "$extra" -eq 1 ] &&
+	pass "flaky: one interrupt raised per tick (+$extra after the loop)" ||
+	fail "flaky: $raised interrupts raised for $ticks ticks"
 
 # smp: two vCPUs with their own vtimers, the same console every run.
 record smp --vcpus 2 "$guests/smp"

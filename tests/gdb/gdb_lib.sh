@@ -30,3 +30,20 @@ between() { sed -n "/^$1\$/,/^$2\$/p" "$3" | grep -v "^$1\$\|^$2\$"; }
 
 # expect LABEL PATTERN FILE
 expect() { if grep -q -- "$2" "$3"; then ok "$1"; else fail "$1 (no '$2')"; fi; }
+
+# timer_checks OUT: the timer session's verdicts, from its echo markers: the
+# 3rd hit prints ticks = 2 (P1), reverse-continue the 2nd (P2), registers
+# before and after going back and forth (R1, R2), stepi and stepi +
+# reverse-stepi (S1, S2).
+timer_checks() {
+	p1=$(between P1 R1 "$1"); p2=$(between P2 P2E "$1")
+	[ "$p1" = '$1 = 2' ] && ok "3rd hit: ticks = 2" || fail "3rd hit printed '$p1', not ticks = 2"
+	[ "$p2" = '$2 = 1' ] && ok "reverse-continue to the 2nd hit: ticks = 1" || fail "after reverse-continue: '$p2'"
+	r1=$(between R1 R1E "$1"); r2=$(between R2 R2E "$1")
+	if [ -n "$r1" ] && [ "$r1" = "$r2" ]; then ok "forward again: identical registers"
+	else fail "registers differ after reverse and forward"; echo "$r1"; echo "--"; echo "$r2"; fi
+	s1=$(between S1 S1E "$1"); s2=$(between S2 S2E "$1")
+	s1=${s1#*=} s2=${s2#*=}
+	if [ -n "$s1" ] && [ "$s1" = "$s2" ]; then ok "stepi / reverse-stepi: same PC ($s1)"
+	else fail "stepi gave '$s1', stepi + reverse-stepi '$s2'"; fi
+}

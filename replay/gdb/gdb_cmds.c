@@ -94,6 +94,8 @@ void gdb_format_stop(struct hvt_gdb *s)
 			 : s->stop_wtype == WP_ACCESS ? "awatch"
 						      : "watch",
 			 s->stop_addr);
+	else if (s->stop_kind == STOP_STEP)
+		snprintf(extra, sizeof(extra), "reason:trace;"); /* lldb's; gdb skips it */
 	else if (s->stop_kind == STOP_END)
 		snprintf(extra, sizeof(extra), "replaylog:end;");
 	else if (s->stop_kind == STOP_BEGIN)

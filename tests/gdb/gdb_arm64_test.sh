@@ -10,6 +10,8 @@
 #          watchpoint forward (stops after the store) and in reverse (before
 #          it), monitor when
 #   lldb   one lldb session: gdb-remote, break, continue, register read pc
+#   backtrace  gdb and lldb unwind from the tick handler through the SDK's
+#          IRQ entry to the interrupted code (timer.debug's frame information)
 #   access gdb-multiarch: rwatch forward stops after a load of ticks (on_tick's
 #          ldr, then the busy loop's), reverse-continue lands on the loads,
 #          awatch stops after a load and then after the store
@@ -239,6 +241,48 @@ case_lldb_watch() {
 	[ -n "$p2" ] && [ "$(insn_at "$t.dis" "$(minus4 "$p2")")" = ldr ] &&
 		ok "then after the main loop's load ($p2)" || fail "second stop at '$p2'"
 	expect "the value read (ticks = 1)" "new value: 0x0*1$" "$out"
+}
+
+# From the tick handler back to the code the interrupt landed in, through the
+# SDK's IRQ entry (its call frame information is in timer.debug): gdb's bt and
+# two finishes, lldb's bt and two thread step-outs, all end in hvt_main.
+case_backtrace() {
+	need gdb-multiarch
+	need lldb
+	[ -f "$GUESTS/timer.debug" ] ||
+		{ echo "SKIP: no timer.debug (needs aarch64-linux-gnu-objcopy)"; exit 77; }
+	t=$WORK/timer.hvt
+	record timer "$t"
+	serve "$t"
+	cat > "$t.gdb" <<G
+set pagination off
+target remote 127.0.0.1:$PORT
+break on_tick
+continue
+bt
+finish
+finish
+echo F1\n
+info symbol \$pc
+echo F1E\n
+kill
+G
+	timeout -k 5 240 gdb-multiarch -batch -nx -x "$t.gdb" "$GUESTS/timer.debug" > "$t.gdb.out" 2>&1
+	finish "$t"
+	out=$t.gdb.out
+	expect "gdb: bt goes through the IRQ entry" "^#[0-9]  *0x[0-9a-f]* in hvt_irq_entry" "$out"
+	expect "gdb: bt reaches hvt_main" "^#[0-9] .*hvt_main" "$out"
+	f1=$(between F1 F1E "$out")
+	case "$f1" in "hvt_main + "*) ok "gdb: two finishes return to hvt_main ($f1)";;
+	*) fail "gdb: after two finishes: '$f1'";; esac
+	serve "$t"
+	timeout -k 5 120 lldb -b "$GUESTS/timer.debug" -o "gdb-remote 127.0.0.1:$PORT" \
+		-o "breakpoint set --name on_tick" -o "continue" -o "bt" -o "thread step-out" \
+		-o "thread step-out" -o "register read pc" -o "kill" > "$t.lldb.out" 2>&1 < /dev/null
+	finish "$t"
+	out=$t.lldb.out
+	expect "lldb: bt reaches hvt_main" "frame #[2-9]: .*hvt_main" "$out"
+	expect "lldb: two step-outs return to hvt_main" "pc = 0x[0-9a-f]*  *timer.debug\`hvt_main" "$out"
 }
 
 case_"$CASE"

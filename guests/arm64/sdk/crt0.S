@@ -40,9 +40,13 @@
 #define BLOCK_NORMAL (0x1 | (0 << 2) | (3 << 8) | (1 << 10))
 #define BLOCK_DEVICE (0x1 | (1 << 2) | (1 << 10) | (1 << 53) | (1 << 54))
 
+	/* The outermost frame for debuggers (.debug_frame, with -g): no caller. */
+	.cfi_sections .debug_frame
 	.section .text.entry, "ax"
 	.globl _start
 _start:
+	.cfi_startproc
+	.cfi_undefined x30
 	mov	x19, x0			/* vCPU index, kept for hvt_main */
 	mov	x20, x1			/* vCPU count */
 	msr	tpidr_el1, x0		/* hvt_vcpu_index() */
@@ -85,6 +89,7 @@ _start:
 1:	msr	daifset, #0xf
 	wfi
 	b	1b
+	.cfi_endproc
 	.ltorg
 
 /* The identity map: one L1 table (512 entries for a 39-bit VA, 4 KiB,

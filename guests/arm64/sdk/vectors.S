@@ -50,8 +50,25 @@ hvt_vectors:
 	fatal_entry 0x700
 	fatal_entry 0x780
 
+/* Call frame information (in .debug_frame: a guest built with -g carries it,
+ * nothing is loaded) so gdb and lldb unwind from a handler into the code the
+ * interrupt landed in (bt, finish, thread step-out): the caller's SP is this
+ * frame's top, its PC the saved ELR (DWARF register 32), its x30 the saved
+ * one. Not marked a signal frame: lldb 14 ignores such an FDE in .debug_frame;
+ * so a debugger looks the interrupted PC up as a return address (PC - 1),
+ * which names the previous function when the interrupt landed on a
+ * function's first instruction. Before ELR is saved and after the frame is
+ * popped the PC is only in ELR_EL1: undefined there. */
+#define DWARF_PC 32
+	.cfi_sections .debug_frame
+
 	.text
 hvt_irq_entry:
+	.cfi_startproc
+	.cfi_return_column DWARF_PC
+	.cfi_def_cfa sp, FRAME_BYTES
+	.cfi_undefined DWARF_PC
+	.cfi_same_value x29
 	stp	x2, x3, [sp, #16]
 	stp	x4, x5, [sp, #32]
 	stp	x6, x7, [sp, #48]
@@ -61,10 +78,12 @@ hvt_irq_entry:
 	stp	x14, x15, [sp, #112]
 	stp	x16, x17, [sp, #128]
 	stp	x18, x30, [sp, #144]
+	.cfi_offset x30, 152 - FRAME_BYTES
 	/* ELR and SPSR too, so a handler that unmasks IRQs may be interrupted. */
 	mrs	x0, elr_el1
 	mrs	x1, spsr_el1
 	stp	x0, x1, [sp, #FRAME_ELR]
+	.cfi_offset DWARF_PC, FRAME_ELR - FRAME_BYTES
 	mov	x0, sp
 	bl	hvt_irq_dispatch
 	ldp	x0, x1, [sp, #FRAME_ELR]
@@ -81,7 +100,11 @@ hvt_irq_entry:
 	ldp	x2, x3, [sp, #16]
 	ldp	x0, x1, [sp, #0]
 	add	sp, sp, #FRAME_BYTES
+	.cfi_def_cfa sp, 0
+	.cfi_undefined DWARF_PC
+	.cfi_undefined x30
 	eret
+	.cfi_endproc
 
 /* x19 = vector offset. Prints
  *   "\nhvt: unexpected exception, vector 0x... esr 0x... elr 0x... far 0x...\n"

@@ -52,21 +52,7 @@ static void header(FILE *f, const struct an_report *rep)
 		   ", \"last_ns\": %" PRIu64 ", \"wall_ns\": %" PRIu64 ", ",
 		strcmp(rep->backend, HVT_BACKEND_HVF) == 0 ? "arm64" : "x86-64", s->vcpus, rep->events,
 		in->first_time_ns, in->last_time_ns, s->wall_ns);
-	if (s->guest_known) {
-		fprintf(f, "\"guest_ns\": %" PRIu64 ", \"guest_pct\": ", s->guest_ns);
-		an_json_num(f, s->guest_pct);
-	} else {
-		fputs("\"guest_ns\": null, \"guest_pct\": null", f);
-	}
-	fprintf(f, ", \"exits\": %" PRIu64 ", \"exits_per_s\": ", s->total.samples);
-	an_json_num(f, s->total.rate_per_s);
-	fprintf(f, ", \"truncated\": %s, \"lost_bytes\": %" PRIu64 ", \"lost_events\": ",
-		in->truncated ? "true" : "false", in->lost_bytes);
-	if (in->lost_events_known || !in->truncated)
-		fprintf(f, "%" PRIu64, in->lost_events);
-	else
-		fputs("null", f);
-	fprintf(f, ", \"footer_missing\": %s", in->has_footer ? "false" : "true");
+	an_stats_print_json_totals(f, s);
 }
 
 /* Guest time per vCPU: its last exec-time sample and share of the span. */

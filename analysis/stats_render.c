@@ -186,16 +186,10 @@ void an_stats_print_json_row(FILE *f, const struct an_stats *s, const struct an_
 	fputc('}', f);
 }
 
-static void json_header(FILE *f, const struct an_stats *s, const struct an_trace_label *t)
+void an_stats_print_json_totals(FILE *f, const struct an_stats *s)
 {
 	const struct hvt_trace_info *in = &s->info;
-	fputs("{\"trace\": ", f);
-	an_json_str(f, t->path);
-	fputs(", \"backend\": ", f);
-	an_json_str(f, t->backend);
-	fprintf(f, ", \"by\": \"%s\", \"vcpus\": %u, \"window_from_ns\": %" PRIu64
-		   ", \"window_to_ns\": %" PRIu64 ", \"wall_ns\": %" PRIu64 ", ", an_by_name(s->by),
-		s->vcpus, s->window_from_ns, s->window_to_ns, s->wall_ns);
+
 	if (s->guest_known) {
 		fprintf(f, "\"guest_ns\": %" PRIu64 ", \"guest_pct\": ", s->guest_ns);
 		an_json_num(f, s->guest_pct);
@@ -211,6 +205,18 @@ static void json_header(FILE *f, const struct an_stats *s, const struct an_trace
 	else
 		fputs(in->truncated ? "null" : "0", f);
 	fprintf(f, ", \"footer_missing\": %s", in->has_footer ? "false" : "true");
+}
+
+static void json_header(FILE *f, const struct an_stats *s, const struct an_trace_label *t)
+{
+	fputs("{\"trace\": ", f);
+	an_json_str(f, t->path);
+	fputs(", \"backend\": ", f);
+	an_json_str(f, t->backend);
+	fprintf(f, ", \"by\": \"%s\", \"vcpus\": %u, \"window_from_ns\": %" PRIu64
+		   ", \"window_to_ns\": %" PRIu64 ", \"wall_ns\": %" PRIu64 ", ", an_by_name(s->by),
+		s->vcpus, s->window_from_ns, s->window_to_ns, s->wall_ns);
+	an_stats_print_json_totals(f, s);
 }
 
 void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trace_label *t)

@@ -18,6 +18,9 @@ void an_stats_print_table(FILE *f, const struct an_stats *s);
 void an_stats_print_hist(FILE *f, const struct an_stats *s);
 /* One JSON document: header fields, "rows": [...], "total": {...}. */
 void an_stats_print_json(FILE *f, const struct an_stats *s, const struct an_trace_label *t);
+/* The header fields both documents share, after the window fields: guest
+ * time, exits and their rate, truncation and losses, footer_missing. */
+void an_stats_print_json_totals(FILE *f, const struct an_stats *s);
 /* One row object of that document (total: the "total" row, no "kind"). */
 void an_stats_print_json_row(FILE *f, const struct an_stats *s, const struct an_stats_row *r,
 			     int total);

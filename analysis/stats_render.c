@@ -14,8 +14,7 @@ static const char *fmt_us(char *buf, size_t len, double ns)
 	return buf;
 }
 
-/* "1.234 s", "12.3 ms": wall-clock spans in the header. */
-static const char *fmt_span(char *buf, size_t len, uint64_t ns)
+const char *an_fmt_span(char *buf, size_t len, uint64_t ns)
 {
 	if (ns >= 1000000000u)
 		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
@@ -49,16 +48,16 @@ void an_stats_print_header(FILE *f, const struct an_stats *s, const struct an_tr
 {
 	char wall[32], guest[32];
 	fprintf(f, "trace: %s  backend: %s  vCPUs: %u\n", t->path, t->backend, s->vcpus);
-	fprintf(f, "wall time: %s", fmt_span(wall, sizeof(wall), s->wall_ns));
+	fprintf(f, "wall time: %s", an_fmt_span(wall, sizeof(wall), s->wall_ns));
 	if (s->window_from_ns > s->info.first_time_ns || s->window_to_ns < s->info.last_time_ns)
 		fprintf(f, " (window %.6f s .. %.6f s)", (double)s->window_from_ns / 1e9,
 			(double)s->window_to_ns / 1e9);
 	if (s->guest_known && s->window_from_ns > s->info.first_time_ns)
 		fprintf(f, "  guest time since trace start: %s (%.2f%% of wall since start per vCPU)",
-			fmt_span(guest, sizeof(guest), s->guest_ns), s->guest_pct);
+			an_fmt_span(guest, sizeof(guest), s->guest_ns), s->guest_pct);
 	else if (s->guest_known)
 		fprintf(f, "  guest time: %s (%.2f%% of wall per vCPU)",
-			fmt_span(guest, sizeof(guest), s->guest_ns), s->guest_pct);
+			an_fmt_span(guest, sizeof(guest), s->guest_ns), s->guest_pct);
 	else
 		fputs("  guest time: not recorded", f);
 	fprintf(f, "\nexits: %" PRIu64 "  (%.0f exits/s)", s->total.samples, s->total.rate_per_s);

@@ -41,19 +41,6 @@ int cli_open_trace(const char *path, hvt_reader **out)
 	return cli_open_trace_to(path, out, NULL);
 }
 
-/* The same units and precision as the header of `stats` (stats_render.c),
- * so `info` and `stats` print one span the same way. */
-const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	if (ns >= 1000000000u)
-		snprintf(buf, len, "%.3f s", (double)ns / 1e9);
-	else if (ns >= 1000000u)
-		snprintf(buf, len, "%.3f ms", (double)ns / 1e6);
-	else
-		snprintf(buf, len, "%.3f us", (double)ns / 1e3);
-	return buf;
-}
-
 const char *cli_plural(uint64_t n)
 {
 	return n == 1 ? "" : "s";

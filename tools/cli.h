@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "hvtrace/hvtrace.h"
+#include "analysis/stats_render.h" /* an_fmt_span: spans as stats prints them */
 
 /* Exit statuses shared by every subcommand (see `hvtrace --help`). */
 #define HVT_EXIT_USAGE 64   /* bad command line (sysexits EX_USAGE) */
@@ -49,8 +50,6 @@ int cli_open_trace_to(const char *path, hvt_reader **out, FILE *corrupt_report);
 void cli_print_event(FILE *f, const hvt_event *ev);
 /* cli_arm64.c: " esr=... ec=NAME ..." for an exit with an arm64 syndrome. */
 void cli_print_syndrome(FILE *f, const hvt_event *ev);
-/* "1.235 s", "12.500 ms", "0.850 us": human time, as `stats` prints it. */
-const char *cli_fmt_ns(char *buf, size_t len, uint64_t ns);
 /* "" for 1, else "s": "1 stream", "2 streams". */
 const char *cli_plural(uint64_t n);
 /* "12.3 KiB" */

@@ -54,7 +54,7 @@ static void print_header(const char *path, const struct hvt_trace_info *in)
 		       cli_fmt_bytes(b2, sizeof(b2), in->stored_bytes),
 		       in->stored_bytes ? (double)in->raw_bytes / (double)in->stored_bytes : 0.0,
 		       (double)in->stored_bytes / (double)in->events);
-		printf("duration:    %s\n", cli_fmt_ns(b1, sizeof(b1), in->last_time_ns - in->first_time_ns));
+		printf("duration:    %s\n", an_fmt_span(b1, sizeof(b1), in->last_time_ns - in->first_time_ns));
 	}
 }
 
@@ -92,7 +92,7 @@ static void print_streams_and_meta(hvt_reader *r)
 		       " chunk%s, %s .. %s\n",
 		       s.stream, s.events, cli_plural(s.events), s.first_seq, s.last_seq, s.chunks,
 		       cli_plural(s.chunks),
-		       cli_fmt_ns(b1, sizeof(b1), s.first_time_ns), cli_fmt_ns(b2, sizeof(b2), s.last_time_ns));
+		       an_fmt_span(b1, sizeof(b1), s.first_time_ns), an_fmt_span(b2, sizeof(b2), s.last_time_ns));
 	}
 	for (size_t i = 0; i < hvt_reader_meta_count(r); i++) {
 		const char *k, *v;

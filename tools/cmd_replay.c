@@ -190,14 +190,14 @@ static void summarize(const struct hvt_replay_result *res)
 		res->irqs_at_exit, res->irqs_landed);
 	if (res->irqs_landed)
 		fprintf(stderr, " in %s: %" PRIu64 " breakpoint hits stepped over, %" PRIu64
-			" single steps", cli_fmt_ns(l, sizeof(l), res->landing_ns),
+			" single steps", an_fmt_span(l, sizeof(l), res->landing_ns),
 			res->bp_hits_stepped, res->steps);
 	if (res->slices)
 		fprintf(stderr, ", %" PRIu64 " time slices", res->slices);
 	if (res->fp_taken)
 		fprintf(stderr, ", %" PRIu64 " memory fingerprints (%" PRIu64 " differed) in %s",
-			res->fp_taken, res->fp_mismatched, cli_fmt_ns(f, sizeof(f), res->fp_ns));
-	fprintf(stderr, ") in %s; ", cli_fmt_ns(t, sizeof(t), res->wall_ns));
+			res->fp_taken, res->fp_mismatched, an_fmt_span(f, sizeof(f), res->fp_ns));
+	fprintf(stderr, ") in %s; ", an_fmt_span(t, sizeof(t), res->wall_ns));
 	describe_end(res);
 	fputc('\n', stderr);
 }

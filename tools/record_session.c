@@ -124,8 +124,8 @@ static void summarize(const struct record_opts *o, const struct record_result *r
 		fprintf(stderr, ", %" PRIu64 " time slices", vr->slices);
 	if (vr->fp_taken)
 		fprintf(stderr, ", %" PRIu64 " memory fingerprints in %s", vr->fp_taken,
-			cli_fmt_ns(f, sizeof(f), vr->fp_ns));
-	fprintf(stderr, ") in %s; guest %s", cli_fmt_ns(t, sizeof(t), wall_ns),
+			an_fmt_span(f, sizeof(f), vr->fp_ns));
+	fprintf(stderr, ") in %s; guest %s", an_fmt_span(t, sizeof(t), wall_ns),
 		vr->end_reason == HVT_END_POWEROFF ? "exited with" : "ended:");
 	if (vr->end_reason == HVT_END_POWEROFF)
 		fprintf(stderr, " %d", vr->exit_code);

@@ -12,6 +12,9 @@ struct an_trace_label {
 	const char *backend; /* metadata "backend", or "unknown" */
 };
 
+/* A wall-clock span as the header of stats shows it ("1.234 s", "12.300 ms",
+ * "5.000 us"); `info`, `record` and `replay` print spans the same way. */
+const char *an_fmt_span(char *buf, size_t len, uint64_t ns);
 void an_stats_print_header(FILE *f, const struct an_stats *s, const struct an_trace_label *t);
 void an_stats_print_table(FILE *f, const struct an_stats *s);
 /* One log2 histogram of handling time per row, as terminal bars. */

@@ -39,22 +39,27 @@ void hvt_watchdog_disarm(struct hvt_rvcpu *v)
 	atomic_store(&v->deadline_ns, 0);
 }
 
+/* The run's thread's CPU time now; 0 when it has no readable clock. */
+static int run_cpu_ns(const struct hvt_rvcpu *v, uint64_t *ns)
+{
+	return v->run_clock_ok && hvt_cpu_clock_ns(v->run_clock, ns) == 0;
+}
+
 int hvt_watchdog_expired(struct hvt_rvcpu *v, uint64_t now_ns)
 {
 	uint64_t deadline = atomic_load(&v->deadline_ns), gen = atomic_load(&v->run_gen);
 	uint64_t budget = atomic_load(&v->run_budget_ns), cpu_ns = 0;
-	int have_cpu = v->run_clock_ok && hvt_cpu_clock_ns(v->run_clock, &cpu_ns) == 0;
 
 	if (!deadline)
 		return 0;
 	if (gen != v->wd_gen) { /* a new run: its starting point */
 		v->wd_gen = gen;
-		v->wd_cpu0_ns = cpu_ns;
+		v->wd_cpu0_ns = run_cpu_ns(v, &cpu_ns) ? cpu_ns : 0;
 		v->wd_wall0_ns = now_ns;
 	}
 	if (now_ns < deadline)
 		return 0;
-	if (!have_cpu || now_ns - v->wd_wall0_ns >= WATCHDOG_WALL_FACTOR * budget)
+	if (!run_cpu_ns(v, &cpu_ns) || now_ns - v->wd_wall0_ns >= WATCHDOG_WALL_FACTOR * budget)
 		return 1;
 	return cpu_ns - v->wd_cpu0_ns >= budget;
 }

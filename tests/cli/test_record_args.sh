@@ -10,14 +10,7 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is missing or not accessible; record tests need KVM"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME ACTUAL WANTED
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/../support/check.sh"
 rec() { timeout -k 5 60 "$hvtrace" record "$@"; }
 meta() { "$hvtrace" info "$1" | sed -n "s/^meta $2 *//p"; }
 

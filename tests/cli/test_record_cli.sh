@@ -9,14 +9,7 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is missing or not accessible; record tests need KVM"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME ACTUAL WANTED
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/../support/check.sh"
 
 # The embedded demo guest: exit 0, console on stdout, messages on stderr.
 timeout -k 5 120 "$hvtrace" record -o "$tmp/demo.hvt" >"$tmp/out" 2>"$tmp/err"

@@ -11,15 +11,8 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ]; then
 	echo "SKIP: /dev/kvm is missing or not accessible; record tests need KVM"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/../support/check.sh"
 cd "$tmp" || exit 1
-fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME ACTUAL WANTED
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
 hv() { timeout -k 5 60 "$hvtrace" "$@"; }
 no_partials() { # no_partials NAME: no FILE.*.partial or .attempt left in the directory
 	if ls ./*.partial ./*.attempt >/dev/null 2>&1; then fail "$1: left $(ls ./*.partial ./*.attempt)"

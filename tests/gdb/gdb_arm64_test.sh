@@ -39,6 +39,12 @@ record() {
 	cmp -s "$t.elf" "$GUESTS/$g" || { echo "FAIL: --extract-image differs from $g"; exit 1; }
 }
 
+# run_gdbm TRACE SYMBOLS: gdb-multiarch runs TRACE.gdb with SYMBOLS; output
+# in TRACE.gdb.out
+run_gdbm() {
+	timeout -k 5 240 gdb-multiarch -batch -nx -x "$1.gdb" "$2" > "$1.gdb.out" 2>&1
+}
+
 case_timer() {
 	need gdb-multiarch
 	t=$WORK/timer.hvt
@@ -92,7 +98,7 @@ delete
 monitor when
 kill
 G
-	timeout -k 5 240 gdb-multiarch -batch -nx -x "$t.gdb" "$t.elf" > "$t.gdb.out" 2>&1
+	run_gdbm "$t" "$t.elf"
 	finish "$t"
 	out=$t.gdb.out
 	expect "target described as aarch64 (cpsr flags shown)" "cpsr.*EL=1" "$out"
@@ -187,7 +193,7 @@ print \$pc
 echo C6E\n
 kill
 G
-	timeout -k 5 240 gdb-multiarch -batch -nx -x "$t.gdb" "$t.elf" > "$t.gdb.out" 2>&1
+	run_gdbm "$t" "$t.elf"
 	finish "$t"
 	out=$t.gdb.out
 	# the stop's text (watchpoint, value) and its PC, between two markers
@@ -267,7 +273,7 @@ info symbol \$pc
 echo F1E\n
 kill
 G
-	timeout -k 5 240 gdb-multiarch -batch -nx -x "$t.gdb" "$GUESTS/timer.debug" > "$t.gdb.out" 2>&1
+	run_gdbm "$t" "$GUESTS/timer.debug"
 	finish "$t"
 	out=$t.gdb.out
 	expect "gdb: bt goes through the IRQ entry" "^#[0-9]  *0x[0-9a-f]* in hvt_irq_entry" "$out"

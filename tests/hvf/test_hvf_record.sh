@@ -15,14 +15,7 @@ if ! [ -x "$guests/hello" ]; then
 	echo "SKIP: the arm64 guests are not built (needs gcc-aarch64-linux-gnu: scripts/deps.sh)"
 	exit 77
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   $1"; }
-fail() { echo "FAIL $1"; fails=$((fails + 1)); }
-expect() { # expect NAME ACTUAL WANTED
-	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
-}
+. "$(dirname "$0")/../support/check.sh"
 hvt() { timeout -k 5 60 "$hvtrace" "$@"; }
 # record NAME [OPTIONS] [IMAGE]: trace in $tmp/NAME.hvt, console in
 # $tmp/NAME.out, messages in $tmp/NAME.err, dump in $tmp/NAME.dump; sets rc.
